@@ -9,21 +9,44 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from postcheck.schema import Hit
+
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
     from postcheck.normalise import Normalised
-    from postcheck.schema import Hit, Post
+    from postcheck.schema import Post
 
 
 @dataclass
 class Analysis:
-    """Everything detectors share for one post: the normalised text and ONE spaCy Doc."""
+    """What detectors share for one piece of a post: the normalised text and ONE spaCy Doc.
+
+    Long posts are analysed in chunks; `offset` is where this chunk's Doc starts in
+    the normalised text. Detectors report spans in Doc coordinates through `hit()`,
+    which maps them back to the ORIGINAL text.
+    """
 
     post: Post
     normalised: Normalised
     doc: Doc
+    offset: int = 0
     hits: list[Hit] = field(default_factory=list)
+
+    def hit(
+        self, detector: str, label: str, start: int, end: int, score: float, why: str = ""
+    ) -> Hit:
+        """A Hit for Doc span [start, end), with offsets and text from the original post."""
+        o_start, o_end = self.normalised.to_original(self.offset + start, self.offset + end)
+        return Hit(
+            detector=detector,
+            label=label,
+            start=o_start,
+            end=o_end,
+            score=round(float(min(max(score, 0.0), 1.0)), 4),
+            why=why,
+            text=self.post.text[o_start:o_end],
+        )
 
 
 class Detector(Protocol):
@@ -36,5 +59,5 @@ class Detector(Protocol):
         ...
 
     def detect(self, analyses: list[Analysis]) -> None:
-        """Append Hits (offsets in the ORIGINAL text) to each analysis."""
+        """Append Hits (via `Analysis.hit`) to each analysis."""
         ...

@@ -1,0 +1,91 @@
+"""Word patterns from the rules: spaCy PhraseMatcher (lower case), Matcher (lemmas), RE2 regex.
+
+Regular expressions run on RE2, which works in linear time, so no rule can hang
+the engine with catastrophic backtracking.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from postcheck.detectors import Analysis
+    from postcheck.rules import Condition
+
+
+class PatternsDetector:
+    """Matches every `patterns:` condition of the loaded rules in one pass per Doc."""
+
+    name = "patterns"
+
+    def __init__(self, nlp: Language, conditions: list[Condition]):
+        import re2
+        from spacy.matcher import Matcher, PhraseMatcher
+
+        self._phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self._lemmas = Matcher(nlp.vocab)
+        self._regex: list[tuple[str, str, object]] = []
+        self._ids = [c.pattern_id for c in conditions]
+        options = re2.Options()
+        options.case_sensitive = False
+        for cond in conditions:
+            if cond.phrases:
+                self._phrases.add(cond.pattern_id, [nlp.make_doc(p.lower()) for p in cond.phrases])
+            if cond.lemmas:
+                self._lemmas.add(cond.pattern_id, [_token_pattern(nlp, seq) for seq in cond.lemmas])
+            for pattern in cond.regex:
+                self._regex.append((cond.pattern_id, pattern, re2.compile(pattern, options)))
+
+    def labels(self) -> set[str]:
+        return set(self._ids)
+
+    def detect(self, analyses: list[Analysis]) -> None:
+        vocab = self._lemmas.vocab
+        for analysis in analyses:
+            doc = analysis.doc
+            matches = [*(self._phrases(doc) if len(self._phrases) else []),
+                       *(self._lemmas(doc) if len(self._lemmas) else [])]  # fmt: skip
+            for match_id, start, end in matches:
+                span = doc[start:end]
+                label = vocab.strings[match_id]
+                analysis.hits.append(
+                    analysis.hit(
+                        "patterns",
+                        label,
+                        span.start_char,
+                        span.end_char,
+                        1.0,
+                        f"words matched: {span.text!r}",
+                    )  # fmt: skip
+                )
+            for label, source, compiled in self._regex:
+                for m in compiled.finditer(doc.text):
+                    if m.end() > m.start():
+                        analysis.hits.append(
+                            analysis.hit(
+                                "patterns",
+                                label,
+                                m.start(),
+                                m.end(),
+                                1.0,
+                                f"regex matched: {source}",
+                            )  # fmt: skip
+                        )
+
+
+def _token_pattern(nlp: Language, seq: list[str]) -> list[dict]:
+    """A Matcher pattern for a lemma sequence; '*' is any one token, '...' up to three."""
+    words = [t for t in seq if t not in ("*", "...")]
+    lemmas = {t.text.lower(): t.lemma_ for t in nlp(" ".join(words))} if words else {}
+    pattern: list[dict] = []
+    for token in seq:
+        if token == "*":
+            pattern.append({})
+        elif token == "...":
+            pattern.append({"OP": "{0,3}"})
+        else:
+            forms = {token, token.title(), token.upper(), lemmas.get(token, token)}
+            pattern.append({"LEMMA": {"IN": sorted(forms)}})
+    return pattern

@@ -1,0 +1,44 @@
+"""Toxicity: scores the whole post and each of its sentences with the configured backend.
+
+The post's score for a label is the highest of those scores; its Hit points at the
+sentence (or the whole post) that scored highest, so a reader sees which words
+raised it. One Hit per label is always emitted, so every label has a score.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from postcheck.detectors import Analysis
+    from postcheck.toxicity_backends import ToxicityBackend
+
+
+class ToxicityDetector:
+    name = "toxicity"
+
+    def __init__(self, backend: ToxicityBackend):
+        self.backend = backend
+
+    def labels(self) -> set[str]:
+        return set(self.backend.labels)
+
+    def detect(self, analyses: list[Analysis]) -> None:
+        segments: list[tuple[int, int, int]] = []  # (analysis index, start, end) in Doc chars
+        for i, analysis in enumerate(analyses):
+            doc = analysis.doc
+            segments.append((i, 0, len(doc.text)))
+            sentences = [(s.start_char, s.end_char) for s in doc.sents if s.text.strip()]
+            if len(sentences) > 1:
+                segments.extend((i, start, end) for start, end in sentences)
+        texts = [analyses[i].doc.text[start:end] for i, start, end in segments]
+        if not texts:
+            return
+        best: dict[tuple[int, str], tuple[float, int, int]] = {}
+        for (i, start, end), row in zip(segments, self.backend.score(texts), strict=True):
+            for label, score in row.items():
+                if (i, label) not in best or score > best[(i, label)][0]:
+                    best[(i, label)] = (score, start, end)
+        why = f"{self.backend.name} model score"
+        for (i, label), (score, start, end) in best.items():
+            analyses[i].hits.append(analyses[i].hit("toxicity", label, start, end, score, why))

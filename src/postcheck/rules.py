@@ -1,0 +1,394 @@
+"""Rules: one YAML file per policy clause check, validated strictly on load.
+
+A rule selects detector Hits with a small condition tree and, when it matches,
+produces a Finding that cites its clause. See README.md for the file format.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from postcheck.errors import RuleError
+from postcheck.policy import load_clauses
+from postcheck.schema import SEVERITIES, Hit
+from postcheck.yamlfile import YamlDoc, load_yaml
+
+RULE_KEYS = ("clause", "quote", "severity", "title", "detect", "message", "suggestion", "examples")
+REQUIRED_KEYS = ("clause", "quote", "severity", "detect", "message", "suggestion", "examples")
+COMBINATORS = ("any", "all", "not")
+PATTERN_KEYS = ("phrases", "lemmas", "regex")
+#: Clauses where signals alone can only raise doubt, never a breach.
+DOUBT_ONLY_CLAUSES = ("§5.2(g)", "§5.2(h)")
+_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def detector_labels() -> dict[str, set[str] | None]:
+    """The labels each detector can emit (None: labels come from the rule itself)."""
+    from postcheck.detectors.pii import PII_LABELS
+    from postcheck.toxicity_backends import TOXICITY_LABELS
+
+    return {
+        "pii": set(PII_LABELS),
+        "toxicity": set(TOXICITY_LABELS),
+        "media": _media_labels(),
+        "patterns": None,
+    }
+
+
+def _media_labels() -> set[str]:
+    try:  # TODO(integration): the media detector lands with the export readers
+        from postcheck.detectors.media import MEDIA_LABELS
+    except ImportError:
+        return {"GPS"}
+    return set(MEDIA_LABELS)
+
+
+@dataclass
+class Condition:
+    """A node of a rule's `detect:` tree."""
+
+    kind: str  # any | all | not | pii | toxicity | media | patterns
+    children: list[Condition] = field(default_factory=list)
+    labels: frozenset[str] = frozenset()
+    min_score: float = 0.0
+    pattern_id: str = ""
+    phrases: list[str] = field(default_factory=list)
+    lemmas: list[list[str]] = field(default_factory=list)
+    regex: list[str] = field(default_factory=list)
+
+    def evidence(self, hits: list[Hit]) -> list[Hit] | None:
+        """The hits that satisfy this condition, or None when it is not satisfied."""
+        if self.kind == "any":
+            found = [e for c in self.children if (e := c.evidence(hits)) is not None]
+            return [h for e in found for h in e] if found else None
+        if self.kind == "all":
+            out: list[Hit] = []
+            for c in self.children:
+                e = c.evidence(hits)
+                if e is None:
+                    return None
+                out.extend(e)
+            return out
+        if self.kind == "not":
+            return [] if self.children[0].evidence(hits) is None else None
+        label = self.pattern_id if self.kind == "patterns" else None
+        chosen = [
+            h
+            for h in hits
+            if h.detector == self.kind
+            and (h.label == label if label else h.label in self.labels)
+            and h.score >= self.min_score
+        ]
+        return chosen or None
+
+    def leaves(self) -> list[Condition]:
+        if self.kind in COMBINATORS:
+            return [leaf for c in self.children for leaf in c.leaves()]
+        return [self]
+
+
+@dataclass
+class Example:
+    text: str
+    expect: str  # "fail" (must trigger) or "pass" (must not)
+
+
+@dataclass
+class Rule:
+    id: str
+    clause: str
+    quote: str
+    severity: str
+    title: str
+    detect: Condition
+    message: str
+    suggestion: str
+    examples: list[Example]
+    path: Path
+
+    def pattern_leaves(self) -> list[Condition]:
+        return [leaf for leaf in self.detect.leaves() if leaf.kind == "patterns"]
+
+
+def default_rules_dir() -> Path:
+    return Path(str(resources.files("postcheck") / "rules"))
+
+
+def load_rules(dirs: list[Path] | None = None, clauses_path: Path | None = None) -> list[Rule]:
+    """Load every `*.yml` in the built-in rules folder plus `dirs`; later ids override."""
+    clauses = load_clauses(clauses_path)
+    labels = detector_labels()
+    by_id: dict[str, Rule] = {}
+    for folder in [default_rules_dir(), *(dirs or [])]:
+        if not folder.is_dir():
+            raise RuleError(
+                "the rules folder does not exist",
+                where=str(folder),
+                fix="correct `rules.paths` in postcheck.yml",
+            )
+        for path in sorted(folder.glob("*.yml")):
+            rule = load_rule(path, clauses, labels)
+            by_id[rule.id] = rule
+    return list(by_id.values())
+
+
+def load_rule(
+    path: Path,
+    clauses: dict[str, str] | None = None,
+    labels: dict[str, set[str] | None] | None = None,
+) -> Rule:
+    """Load and validate one rule file; every problem names the file, line and fix."""
+    clauses = clauses if clauses is not None else load_clauses()
+    labels = labels if labels is not None else detector_labels()
+    rule_id = path.stem
+    if not _RULE_ID.match(rule_id):
+        raise RuleError(
+            f"bad rule file name {path.name!r}",
+            where=str(path),
+            fix="name rule files in lower case letters, digits, '-' and '_', ending .yml",
+        )
+    doc = load_yaml(path, RuleError, "the rule")
+    data = doc.data
+    if not isinstance(data, dict):
+        raise RuleError(
+            "a rule must be a mapping of keys",
+            where=doc.where(),
+            fix=f"use the keys: {', '.join(RULE_KEYS)}",
+        )
+    for key in data:
+        if key not in RULE_KEYS:
+            raise RuleError(
+                f"unknown key `{key}`",
+                where=doc.where(key),
+                fix=f"allowed keys: {', '.join(RULE_KEYS)}",
+            )
+    for key in REQUIRED_KEYS:
+        if key not in data or data[key] in (None, "", [], {}):
+            raise RuleError(
+                f"missing key `{key}`",
+                where=doc.where(),
+                fix=f"add `{key}:`; every rule needs {', '.join(REQUIRED_KEYS)}",
+            )
+    for key in ("clause", "quote", "severity", "message", "suggestion", "title"):
+        if key in data and not isinstance(data[key], str):
+            raise RuleError(
+                f"`{key}` must be text", where=doc.where(key), fix=f'write `{key}: "..."`'
+            )
+    clause = data["clause"].strip()
+    if clause not in clauses:
+        raise RuleError(
+            f"unknown clause {clause!r}",
+            where=doc.where("clause"),
+            fix=f"use a reference from the clause index, e.g. {', '.join(list(clauses)[13:17])}",
+        )
+    quote = " ".join(data["quote"].split())
+    if _squash(quote) not in _squash(clauses[clause]):
+        raise RuleError(
+            f"the quote is not the words of {clause}",
+            where=doc.where("quote"),
+            fix=f"quote the clause's own words: {clauses[clause]!r}",
+        )
+    severity = data["severity"]
+    check_severity(severity, clause, doc.where("severity"))
+    detect = _condition(data["detect"], doc, ("detect",), rule_id, labels, [0])
+    examples = _examples(data["examples"], doc)
+    return Rule(
+        id=rule_id,
+        clause=clause,
+        quote=quote,
+        severity=severity,
+        title=data.get("title") or rule_id.replace("_", " ").replace("-", " "),
+        detect=detect,
+        message=data["message"].strip(),
+        suggestion=data["suggestion"].strip(),
+        examples=examples,
+        path=path,
+    )
+
+
+def check_severity(severity: str, clause: str, where: str) -> None:
+    if severity not in SEVERITIES:
+        raise RuleError(
+            f"unknown severity {severity!r}",
+            where=where,
+            fix=f"use one of: {', '.join(SEVERITIES)}",
+        )
+    if severity == "breach" and clause in DOUBT_ONLY_CLAUSES:
+        raise RuleError(
+            f"a rule for {clause} cannot give `breach` on signals alone",
+            where=where,
+            fix="use `severity: doubt`: defamation and copyright need a person's judgement",
+        )
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def _condition(
+    node: Any,
+    doc: YamlDoc,
+    loc: tuple,
+    rule_id: str,
+    labels: dict[str, set[str] | None],
+    counter: list[int],
+) -> Condition:
+    allowed = [*COMBINATORS, *labels]
+    if isinstance(node, list):
+        node = {"any": node}
+    if not isinstance(node, dict) or len(node) != 1:
+        raise RuleError(
+            "each condition must be exactly one key",
+            where=doc.where(*loc),
+            fix=f"write a list of conditions or one of: {', '.join(allowed)}",
+        )
+    ((kind, body),) = node.items()
+    here = (*loc, kind)
+    if kind in ("any", "all"):
+        if not isinstance(body, list) or not body:
+            raise RuleError(
+                f"`{kind}` needs a non-empty list of conditions",
+                where=doc.where(*here),
+                fix=f"write `{kind}:` followed by `- detector: {{...}}` lines",
+            )
+        children = [
+            _condition(c, doc, (*here, i), rule_id, labels, counter) for i, c in enumerate(body)
+        ]
+        return Condition(kind, children=children)
+    if kind == "not":
+        return Condition("not", children=[_condition(body, doc, here, rule_id, labels, counter)])
+    if kind not in labels:
+        raise RuleError(
+            f"unknown detector `{kind}`",
+            where=doc.where(*here),
+            fix=f"use one of: {', '.join(allowed)}",
+        )
+    if not isinstance(body, dict):
+        raise RuleError(
+            f"`{kind}` needs a mapping of options",
+            where=doc.where(*here),
+            fix="e.g. `pii: {labels: [PERSON], min_score: 0.5}`",
+        )
+    if kind == "patterns":
+        return _patterns(body, doc, here, rule_id, counter)
+    allowed_keys = ("labels", "min_score")
+    for key in body:
+        if key not in allowed_keys:
+            raise RuleError(
+                f"unknown key `{key}` for detector `{kind}`",
+                where=doc.where(*here, key),
+                fix=f"allowed keys: {', '.join(allowed_keys)}",
+            )
+    wanted = body.get("labels")
+    if not isinstance(wanted, list) or not wanted:
+        raise RuleError(
+            f"`{kind}` needs `labels:`, a list",
+            where=doc.where(*here),
+            fix=f"allowed labels: {', '.join(sorted(labels[kind] or []))}",
+        )
+    for label in wanted:
+        if label not in (labels[kind] or set()):
+            raise RuleError(
+                f"unknown label {label!r} for detector `{kind}`",
+                where=doc.where(*here, "labels"),
+                fix=f"allowed labels: {', '.join(sorted(labels[kind] or []))}",
+            )
+    score = body.get("min_score", 0.0)
+    if not isinstance(score, int | float) or isinstance(score, bool) or not 0 <= score <= 1:
+        raise RuleError(
+            f"`min_score` must be a number from 0 to 1, not {score!r}",
+            where=doc.where(*here, "min_score"),
+            fix="e.g. `min_score: 0.8`",
+        )
+    return Condition(kind, labels=frozenset(wanted), min_score=float(score))
+
+
+def _patterns(body: dict, doc: YamlDoc, here: tuple, rule_id: str, counter: list[int]) -> Condition:
+    import re2
+
+    for key in body:
+        if key not in PATTERN_KEYS:
+            raise RuleError(
+                f"unknown key `{key}` for detector `patterns`",
+                where=doc.where(*here, key),
+                fix=f"allowed keys: {', '.join(PATTERN_KEYS)}",
+            )
+    if not body:
+        raise RuleError(
+            "`patterns` is empty",
+            where=doc.where(*here),
+            fix=f"give at least one of: {', '.join(PATTERN_KEYS)}",
+        )
+    phrases = body.get("phrases", [])
+    lemmas = body.get("lemmas", [])
+    regexes = body.get("regex", [])
+    if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+        raise RuleError(
+            "`phrases` must be a list of non-empty texts",
+            where=doc.where(*here, "phrases"),
+            fix='e.g. `phrases: ["add me on snapchat", "my personal page"]`',
+        )
+    if not isinstance(lemmas, list) or not all(
+        isinstance(seq, list) and seq and all(isinstance(t, str) and t for t in seq)
+        for seq in lemmas
+    ):
+        raise RuleError(
+            "`lemmas` must be a list of token lists",
+            where=doc.where(*here, "lemmas"),
+            fix='e.g. `lemmas: [["you", "be", "pathetic"]]` ("*" any one token, "..." up to 3)',
+        )
+    if not isinstance(regexes, list) or not all(isinstance(r, str) and r for r in regexes):
+        raise RuleError(
+            "`regex` must be a list of regular expressions",
+            where=doc.where(*here, "regex"),
+            fix="quote each expression, e.g. `regex: ['\\b0?7\\d{9}\\b']`",
+        )
+    for i, pattern in enumerate(regexes):
+        try:
+            re2.compile(pattern)
+        except re2.error as exc:
+            raise RuleError(
+                f"bad regular expression {pattern!r}: {exc}",
+                where=doc.where(*here, "regex", i),
+                fix="use RE2 syntax (linear time): no look-arounds and no back-references",
+            ) from None
+    counter[0] += 1
+    return Condition(
+        "patterns",
+        pattern_id=f"{rule_id}#{counter[0]}",
+        phrases=list(phrases),
+        lemmas=[[t.lower() for t in seq] for seq in lemmas],
+        regex=list(regexes),
+    )
+
+
+def _examples(node: Any, doc: YamlDoc) -> list[Example]:
+    if not isinstance(node, dict) or set(node) - {"fail", "pass"}:
+        raise RuleError(
+            "`examples` must have `fail:` and `pass:` lists",
+            where=doc.where("examples"),
+            fix="add `fail:` (posts the rule must flag) and `pass:` (near-misses it must not)",
+        )
+    out: list[Example] = []
+    for expect in ("fail", "pass"):
+        items = node.get(expect)
+        if not isinstance(items, list) or not items:
+            raise RuleError(
+                f"missing `{expect}` examples",
+                where=doc.where("examples", expect),
+                fix=f"add at least one `{expect}:` example post; they are run as tests",
+            )
+        for i, item in enumerate(items):
+            text = item.get("text") if isinstance(item, dict) else item
+            if not isinstance(text, str) or not text.strip():
+                raise RuleError(
+                    f"example {i + 1} under `{expect}` has no text",
+                    where=doc.where("examples", expect, i),
+                    fix='write `- "the post text"` or `- text: "the post text"`',
+                )
+            out.append(Example(text=text, expect=expect))
+    return out

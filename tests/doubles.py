@@ -1,0 +1,41 @@
+"""Test doubles: a keyword toxicity backend so engine tests don't depend on a trained model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from postcheck.toxicity_backends import TOXICITY_LABELS
+
+KEYWORDS = {
+    "insult": ["idiot", "pathetic", "useless"],
+    "threat": ["hurt you", "kill you"],
+    "obscene": ["shit", "fuck"],
+    "identity_attack": ["vermin"],
+    "self_harm": ["kill yourself"],
+}
+
+
+class KeywordToxicity:
+    """Scores 0.95 for a label when one of its keywords appears, else 0.01."""
+
+    name = "keyword-double"
+    labels = TOXICITY_LABELS
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        self.calls.append(list(texts))
+        out = []
+        for text in texts:
+            lowered = text.lower()
+            row = {label: 0.01 for label in self.labels}
+            for label, words in KEYWORDS.items():
+                if any(w in lowered for w in words):
+                    row[label] = 0.95
+                    row["toxicity"] = 0.95
+            out.append(row)
+        return out
+
+    def describe(self) -> dict:
+        return {"name": self.name}
