@@ -102,21 +102,29 @@ class Checker:
         if batch:
             yield from self._check_batch(batch)
 
+    def hits(self, post: Post | str) -> list[Hit]:
+        """All the evidence the detectors find in one post, before any rule is applied."""
+        return self._hits([Post(text=post) if isinstance(post, str) else post])[0]
+
     def _check_batch(self, posts: list[Post]) -> list[Verdict]:
+        return [
+            self._verdict(post, hits) for post, hits in zip(posts, self._hits(posts), strict=True)
+        ]
+
+    def _hits(self, posts: list[Post]) -> list[list[Hit]]:
         for post in posts:
             self.validate(post)
         analyses_per_post = self._analyse(posts)
         flat = [a for analyses in analyses_per_post for a in analyses]
         for detector in self.detectors:
             detector.detect(flat)
-        verdicts = []
-        for post, analyses in zip(posts, analyses_per_post, strict=True):
-            hits = sorted(
+        return [
+            sorted(
                 (h for a in analyses for h in a.hits if self._not_allowed(h)),
                 key=lambda h: (h.start, h.end, h.detector, h.label),
             )
-            verdicts.append(self._verdict(post, hits))
-        return verdicts
+            for analyses in analyses_per_post
+        ]
 
     def _analyse(self, posts: list[Post]) -> list[list[Analysis]]:
         """Normalise each post and build ONE spaCy Doc per chunk, with nlp.pipe."""

@@ -23,6 +23,10 @@ COMBINATORS = ("any", "all", "not")
 PATTERN_KEYS = ("phrases", "lemmas", "regex")
 #: Clauses where signals alone can only raise doubt, never a breach.
 DOUBT_ONLY_CLAUSES = ("§5.2(g)", "§5.2(h)")
+_EXAMPLE_HELP = {
+    "fail": "a post the rule must flag",
+    "pass": "a near-miss it must not flag",
+}
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -238,8 +242,17 @@ def _condition(
     counter: list[int],
 ) -> Condition:
     allowed = [*COMBINATORS, *labels]
-    if isinstance(node, list):
-        node = {"any": node}
+    if isinstance(node, list):  # a plain list means `any:`
+        if not node:
+            raise RuleError(
+                "the list of conditions is empty",
+                where=doc.where(*loc),
+                fix="add at least one condition, e.g. `- pii: {labels: [PERSON]}`",
+            )
+        children = [
+            _condition(c, doc, (*loc, i), rule_id, labels, counter) for i, c in enumerate(node)
+        ]
+        return Condition("any", children=children)
     if not isinstance(node, dict) or len(node) != 1:
         raise RuleError(
             "each condition must be exactly one key",
@@ -347,12 +360,15 @@ def _patterns(body: dict, doc: YamlDoc, here: tuple, rule_id: str, counter: list
             where=doc.where(*here, "regex"),
             fix="quote each expression, e.g. `regex: ['\\b0?7\\d{9}\\b']`",
         )
+    options = re2.Options()
+    options.log_errors = False
     for i, pattern in enumerate(regexes):
         try:
-            re2.compile(pattern)
-        except re2.error as exc:
+            re2.compile(pattern, options)
+        except Exception as exc:  # re2 raises its own error type
+            reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
             raise RuleError(
-                f"bad regular expression {pattern!r}: {exc}",
+                f"bad regular expression {pattern!r}: {reason}",
                 where=doc.where(*here, "regex", i),
                 fix="use RE2 syntax (linear time): no look-arounds and no back-references",
             ) from None
@@ -380,7 +396,8 @@ def _examples(node: Any, doc: YamlDoc) -> list[Example]:
             raise RuleError(
                 f"missing `{expect}` examples",
                 where=doc.where("examples", expect),
-                fix=f"add at least one `{expect}:` example post; they are run as tests",
+                fix=f"add at least one `{expect}:` example post ({_EXAMPLE_HELP[expect]}); "
+                "examples are run as tests",
             )
         for i, item in enumerate(items):
             text = item.get("text") if isinstance(item, dict) else item

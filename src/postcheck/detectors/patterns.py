@@ -30,6 +30,7 @@ class PatternsDetector:
         self._ids = [c.pattern_id for c in conditions]
         options = re2.Options()
         options.case_sensitive = False
+        options.log_errors = False
         for cond in conditions:
             if cond.phrases:
                 self._phrases.add(cond.pattern_id, [nlp.make_doc(p.lower()) for p in cond.phrases])

@@ -119,9 +119,12 @@ class PiiDetector:
                 for r in results
             ]
             known = [h for h in hits if h.label in ("SCHOOL", "PUPIL", "STAFF")]
+            emails = [h for h in hits if h.label == "EMAIL_ADDRESS"]
             for hit in hits:
                 if hit.label == "PERSON" and any(_overlap(hit, k) for k in known):
                     continue  # the roster or the school's name already says what this is
+                if hit.label == "URL" and any(_overlap(hit, e) for e in emails):
+                    continue  # "sarah.jo" inside sarah.jones@... is not a web address
                 if self._keep(hit):
                     analysis.hits.append(hit)
 
@@ -186,8 +189,17 @@ def _recognizers(config: Config) -> list[Any]:
         UrlRecognizer,
     )
 
+    class SchoolEmailRecognizer(EmailRecognizer):
+        """Accepts UK school addresses: `*.sch.uk` is a public suffix, so presidio's check
+        (which wants a registrable domain) rejects e.g. office@hillside.sch.uk."""
+
+        def validate_result(self, pattern_text: str) -> bool:
+            import tldextract
+
+            return bool(tldextract.extract(pattern_text).suffix)
+
     recognizers: list[Any] = [
-        EmailRecognizer(),
+        SchoolEmailRecognizer(),
         PhoneRecognizer(supported_regions=("GB", "US", "IE"), context=PHONE_CONTEXT),
         PatternRecognizer(
             supported_entity="PHONE_NUMBER",
@@ -195,7 +207,9 @@ def _recognizers(config: Config) -> list[Any]:
             patterns=[Pattern("uk_phone", UK_PHONE, 0.6)],
             context=PHONE_CONTEXT,
         ),
-        UkPostcodeRecognizer(),
+        UkPostcodeRecognizer(  # presidio's base score (0.1) hides postcodes without context
+            patterns=[Pattern("uk_postcode", UkPostcodeRecognizer.PATTERNS[0].regex, 0.5)]
+        ),
         UkNinoRecognizer(),
         NhsRecognizer(),
         IbanRecognizer(),

@@ -1,0 +1,285 @@
+"""The `postcheck` command: check a draft, list/explain/test rules, show models, scan exports.
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
+2 usage, configuration or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from postcheck.errors import PostcheckError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_RANK = {"ok": 0, "doubt": 1, "breach": 2}
+
+EPILOG = """\
+examples:
+  postcheck check "Well done to Year 6 on a brilliant sports day!"
+  postcheck check --file draft.txt --explain
+  echo "Our trip to the zoo" | postcheck check -f json
+  postcheck rules list
+  postcheck rules explain self_harm_encouragement
+
+exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
+            2 usage, configuration or input error.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    try:
+        return args.handler(args)
+    except PostcheckError as exc:
+        print(f"postcheck: {exc.message}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("postcheck: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="postcheck",
+        description="Check a draft social-media post against the school's acceptable-use "
+        "policy, offline. If in doubt, don't post it!",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    check = sub.add_parser(
+        "check",
+        help="check one draft post (text, --file, or standard input)",
+        description="Check one draft post. Says OK, DOUBT or BREACH, with the policy clause "
+        "and the words that triggered each finding.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("text", nargs="?", help="the draft text (quote it)")
+    check.add_argument("--file", type=Path, help="read the draft from this file ('-' = stdin)")
+    _common(check)
+    check.add_argument(
+        "-f", "--format", choices=["text", "json"], default="text", help="output format"
+    )
+    check.add_argument("--explain", action="store_true", help="show the evidence for findings")
+    check.set_defaults(handler=cmd_check)
+
+    rules = sub.add_parser("rules", help="list, explain or test the policy rules")
+    rules_sub = rules.add_subparsers(title="rules commands", metavar="COMMAND")
+    rlist = rules_sub.add_parser("list", help="list the rules in use")
+    rlist.add_argument("-f", "--format", choices=["text", "json"], default="text")
+    rlist.add_argument("--config", type=Path, help="postcheck.yml to use")
+    rlist.set_defaults(handler=cmd_rules_list)
+    rexplain = rules_sub.add_parser("explain", help="show a rule's clause, purpose and examples")
+    rexplain.add_argument("rule", help="rule id, from `postcheck rules list`")
+    rexplain.add_argument("--config", type=Path, help="postcheck.yml to use")
+    rexplain.set_defaults(handler=cmd_rules_explain)
+    rtest = rules_sub.add_parser("test", help="run the rules' own examples (no pytest needed)")
+    rtest.add_argument("rule", nargs="*", help="rule ids (default: all)")
+    rtest.add_argument("--config", type=Path, help="postcheck.yml to use")
+    rtest.set_defaults(handler=cmd_rules_test)
+    rules.set_defaults(handler=lambda a: _usage(rules))
+
+    models = sub.add_parser("models", help="show toxicity backends, weights and how to add more")
+    models.add_argument("-f", "--format", choices=["text", "json"], default="text")
+    models.add_argument("--config", type=Path, help="postcheck.yml to use")
+    models.set_defaults(handler=cmd_models)
+
+    _add_scan(sub)
+    return parser
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", type=Path, help="postcheck.yml to use (default: ./postcheck.yml)")
+    p.add_argument(
+        "--fail-on",
+        choices=["doubt", "breach"],
+        default="doubt",
+        help="exit 1 when the verdict is at least this (default: doubt)",
+    )
+    p.add_argument("--no-color", action="store_true", help="no colours even on a terminal")
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return EXIT_ERROR
+
+
+def _version() -> str:
+    from postcheck import __version__
+
+    return f"postcheck {__version__}"
+
+
+def _config(args):
+    from postcheck.config import load_config
+
+    path = getattr(args, "config", None)
+    if path is not None and not path.is_file():
+        raise PostcheckError(
+            "the configuration file does not exist",
+            where=str(path),
+            fix="give the path of a postcheck.yml, or leave out --config",
+        )
+    return load_config(path)
+
+
+def _colour(args, stream) -> bool:
+    return (
+        not getattr(args, "no_color", False)
+        and "NO_COLOR" not in os.environ
+        and hasattr(stream, "isatty")
+        and stream.isatty()
+    )
+
+
+def cmd_check(args) -> int:
+    from postcheck.textinput import check_draft, read_stream
+
+    config = _config(args)
+    if args.text is not None and args.file is not None:
+        raise PostcheckError(
+            "give the draft either as text or with --file, not both",
+            fix='postcheck check "your text"  or  postcheck check --file draft.txt',
+        )
+    if args.text is not None:
+        text = check_draft(args.text, "the text argument", config.max_chars)
+    elif args.file is not None and str(args.file) != "-":
+        try:
+            with args.file.open("rb") as fh:
+                text = read_stream(fh, str(args.file), config.max_chars)
+        except OSError as exc:
+            raise PostcheckError(
+                f"cannot read the file: {exc.strerror}",
+                where=str(args.file),
+                fix="check the file name and that you may read it",
+            ) from None
+    elif args.file is not None or not sys.stdin.isatty():
+        text = read_stream(sys.stdin.buffer, "standard input", config.max_chars)
+    else:
+        raise PostcheckError(
+            "no draft to check",
+            fix='postcheck check "your text", or --file draft.txt, or pipe the text in',
+        )
+
+    from postcheck.engine import Checker
+
+    verdict = Checker(config).check(text)
+    if args.format == "json":
+        from postcheck.output.json_format import render as render_json
+
+        print(render_json(verdict))
+    else:
+        from postcheck.output.text import render as render_text
+
+        print(render_text(verdict, text, colour=_colour(args, sys.stdout), explain=args.explain))
+    return EXIT_FINDINGS if _RANK[verdict.verdict] >= _RANK[args.fail_on] else EXIT_OK
+
+
+def cmd_rules_list(args) -> int:
+    from postcheck.engine import select_rules
+
+    rules = select_rules(_config(args))
+    if args.format == "json":
+        print(json.dumps([_rule_summary(r) for r in rules], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    width = max((len(r.id) for r in rules), default=10)
+    for r in sorted(rules, key=lambda r: (_clause_key(r.clause), r.id)):
+        print(f"{r.id:<{width}}  {r.clause:<8} {r.severity:<7} {r.title}")
+    print(f"\n{len(rules)} rules. `postcheck rules explain ID` shows one in full.")
+    return EXIT_OK
+
+
+def cmd_rules_explain(args) -> int:
+    from postcheck.engine import select_rules
+
+    rules = {r.id: r for r in select_rules(_config(args))}
+    rule = rules.get(args.rule)
+    if rule is None:
+        raise PostcheckError(
+            f"no rule called {args.rule!r}",
+            fix=f"use one of: {', '.join(sorted(rules))}",
+        )
+    print(f"{rule.id}: {rule.title}")
+    print(f"Clause:   {rule.clause} {rule.quote}")
+    print(f"Severity: {rule.severity}")
+    print(f"Why:      {rule.message}")
+    print(f"Try:      {rule.suggestion}")
+    print(f"File:     {rule.path}")
+    for expect, heading in (("fail", "Flagged, for example:"), ("pass", "Not flagged:")):
+        print(f"\n{heading}")
+        for ex in rule.examples:
+            if ex.expect == expect:
+                print(f"  - {ex.text}")
+    return EXIT_OK
+
+
+def cmd_rules_test(args) -> int:
+    from postcheck.engine import Checker
+    from postcheck.ruletest import run_examples
+
+    checker = Checker(_config(args))
+    unknown = [r for r in args.rule if r not in {x.id for x in checker.rules}]
+    if unknown:
+        raise PostcheckError(
+            f"unknown rule id(s): {', '.join(unknown)}",
+            fix="run `postcheck rules list` to see the rule ids",
+        )
+    results = run_examples(checker, args.rule or None)
+    failed = [r for r in results if not r.passed]
+    for r in failed:
+        print(f"FAIL {r.describe()}")
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def cmd_models(args) -> int:
+    from postcheck.models_info import models_info, models_report
+
+    config = _config(args)
+    if args.format == "json":
+        print(json.dumps(models_info(config.toxicity), ensure_ascii=False, indent=2))
+    else:
+        print(models_report(config.toxicity))
+    return EXIT_OK
+
+
+def _add_scan(sub) -> None:
+    """`postcheck scan` lands with the export readers (issue 4)."""
+
+
+def _rule_summary(rule) -> dict:
+    return {
+        "id": rule.id,
+        "clause": rule.clause,
+        "quote": rule.quote,
+        "severity": rule.severity,
+        "title": rule.title,
+        "message": rule.message,
+        "suggestion": rule.suggestion,
+    }
+
+
+def _clause_key(clause: str) -> tuple:
+    import re
+
+    return tuple(int(p) if p.isdigit() else p for p in re.findall(r"\d+|[a-z]", clause))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

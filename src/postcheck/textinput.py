@@ -1,0 +1,57 @@
+"""Read the text of a draft from an argument, a file or standard input, safely."""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from postcheck.errors import InputError
+
+
+def decode_draft(data: bytes, where: str, max_chars: int) -> str:
+    """UTF-8 text from `data`, or an InputError that says what is wrong and how to fix it."""
+    if b"\x00" in data[:8192]:
+        raise InputError(
+            "this looks like a binary file (it contains NUL bytes), not text",
+            where=where,
+            fix="give a plain-text file (.txt) holding the draft post",
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"the text is not valid UTF-8 (bad byte 0x{data[exc.start]:02x} at byte "
+            f"{exc.start}, line {line})",
+            where=where,
+            fix="save the file as UTF-8 text (in Word or Notepad: Save As > Encoding: UTF-8)",
+        ) from None
+    return check_draft(text, where, max_chars)
+
+
+def check_draft(text: str, where: str, max_chars: int) -> str:
+    """Reject empty or over-long drafts with a clear message."""
+    if not text.strip():
+        raise InputError(
+            "the draft is empty",
+            where=where,
+            fix='give the text to check, e.g. postcheck check "Well done Year 6!"',
+        )
+    if len(text) > max_chars:
+        raise InputError(
+            f"the draft is {len(text):,} characters long; the limit is {max_chars:,}",
+            where=where,
+            fix="check it in parts, or raise `max_chars` in postcheck.yml",
+        )
+    return text
+
+
+def read_stream(stream: BinaryIO, where: str, max_chars: int) -> str:
+    """Read at most what the size limit allows (UTF-8 uses up to 4 bytes a character)."""
+    data = stream.read(max_chars * 4 + 1)
+    if len(data) > max_chars * 4:
+        raise InputError(
+            f"the input is larger than the limit of {max_chars:,} characters",
+            where=where,
+            fix="check it in parts, or raise `max_chars` in postcheck.yml",
+        )
+    return decode_draft(data, where, max_chars)

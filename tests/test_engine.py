@@ -1,0 +1,184 @@
+"""The engine: rules over detector hits, verdicts, scores, chunking, configuration."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from postcheck.config import Config
+from postcheck.engine import CHUNK_CHARS, Checker
+from postcheck.errors import ConfigError, InputError
+from postcheck.rules import load_rule
+from postcheck.schema import Post, Verdict
+
+RULES = {
+    "insult": """\
+        clause: "§5.2(b)"
+        quote: "amounts to bullying"
+        severity: breach
+        detect:
+          - toxicity: {labels: [insult], min_score: 0.8}
+          - patterns: {lemmas: [["you", "be", "pathetic"]]}
+        message: "An insult aimed at a person."
+        suggestion: "Remove it."
+        examples: {fail: ["you are pathetic"], pass: ["a lovely day"]}
+    """,
+    "whereabouts": """\
+        clause: "§6.2(a)"
+        quote: "locate, meet or contact a child"
+        severity: breach
+        detect:
+          all:
+            - any:
+                - pii: {labels: [PERSON, PUPIL]}
+                - patterns: {regex: ['\\byear [1-6]\\b']}
+            - patterns: {phrases: ["park", "swimming pool"]}
+            - patterns: {regex: ['\\b\\d{1,2}(:\\d\\d)?\\s?(am|pm)\\b']}
+        message: "Says where and when children will be."
+        suggestion: "Post after the trip."
+        examples: {fail: ["Year 4 at the park until 3pm"], pass: ["Year 4 loved the park"]}
+    """,
+    "copyright": """\
+        clause: "§5.2(h)"
+        quote: "breaches copyright"
+        severity: doubt
+        detect:
+          all:
+            - patterns: {phrases: ["found this online"]}
+            - not: {patterns: {phrases: ["our own photo"]}}
+        message: "May be someone else's work."
+        suggestion: "Check you may share it."
+        examples: {fail: ["found this online, lovely"], pass: ["our own photo, found this online too"]}
+    """,
+    "contact": """\
+        clause: "§5.4"
+        quote: "through the school/trust's social media accounts"
+        severity: advice
+        detect:
+          - pii: {labels: [EMAIL_ADDRESS]}
+        message: "Parents should be contacted through school accounts."
+        suggestion: "Use the school office address."
+        examples: {fail: ["email me at a@b.com"], pass: ["email the office"]}
+    """,
+}
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("rules")
+    out = []
+    for name, body in RULES.items():
+        path = folder / f"{name}.yml"
+        path.write_text(textwrap.dedent(body), encoding="utf-8")
+        out.append(load_rule(path))
+    return out
+
+
+@pytest.fixture(scope="module")
+def engine(checker, rules):
+    return Checker(checker.config, toxicity_backend=checker.detectors[2].backend, rules=rules)
+
+
+def fired(verdict: Verdict) -> set[str]:
+    return {f.rule for f in verdict.findings}
+
+
+def test_any_rule_fires_on_either_detector(engine):
+    assert fired(engine.check("Honestly Mr Green you are pathetic")) == {"insult"}
+    assert fired(engine.check("Honestly Mr Green, what an idiot")) == {"insult"}  # double: insult
+    assert engine.check("Honestly Mr Green, what an idiot").verdict == "breach"
+
+
+def test_all_needs_every_condition(engine):
+    assert "whereabouts" in fired(engine.check("Year 4 are at the park until 3pm today"))
+    assert "whereabouts" not in fired(engine.check("Year 4 loved the park yesterday"))
+    assert "whereabouts" not in fired(engine.check("The park opens at 3pm"))
+
+
+def test_not_excludes(engine):
+    assert fired(engine.check("Found this online, so sweet")) == {"copyright"}
+    assert engine.check("Found this online, so sweet").verdict == "doubt"
+    assert not fired(engine.check("Our own photo, found this online too"))
+
+
+def test_advice_never_changes_the_verdict(engine):
+    verdict = engine.check("Parents can email me at mr.green@example.org")
+    assert fired(verdict) == {"contact"}
+    assert verdict.verdict == "ok"
+
+
+def test_finding_cites_clause_and_points_at_the_original_words(engine):
+    text = "Honestly Mr Green y\u200bou are pathetic!!"
+    (finding,) = engine.check(text).findings
+    assert finding.clause == "§5.2(b)"
+    assert finding.quote == "amounts to bullying"
+    assert finding.text == text[finding.start : finding.end]
+    assert "pathetic" in finding.text
+    assert finding.evidence and all(text[h.start : h.end] == h.text for h in finding.evidence)
+
+
+def test_scores_cover_every_label_even_when_no_rule_fires(engine):
+    verdict = engine.check("A lovely day at school")
+    assert verdict.verdict == "ok"
+    for label in ("toxicity.insult", "toxicity.threat", "pii.PERSON", "pii.EMAIL_ADDRESS"):
+        assert label in verdict.scores
+    assert engine.check("what an idiot").scores["toxicity.insult"] == pytest.approx(0.95)
+
+
+def test_verdict_is_json_serialisable(engine):
+    verdict = engine.check("Honestly Mr Green you are pathetic")
+    again = Verdict.model_validate_json(verdict.model_dump_json())
+    assert again == verdict
+
+
+def test_check_many_keeps_order_and_batches(engine):
+    texts = ["you are pathetic", "a lovely day", "found this online"] * 30
+    verdicts = list(engine.check_many(texts, batch_size=7))
+    assert [v.post.text for v in verdicts] == texts
+    assert [v.verdict for v in verdicts[:3]] == ["breach", "ok", "doubt"]
+
+
+def test_long_posts_are_analysed_in_chunks_with_correct_offsets(engine):
+    filler = "We had a lovely day and everyone joined in. " * (CHUNK_CHARS // 20)
+    text = filler + "Honestly Mr Green you are pathetic. " + filler
+    verdict = engine.check(text)
+    (finding,) = [f for f in verdict.findings if f.rule == "insult"]
+    assert text[finding.start : finding.end] == finding.text
+    assert "pathetic" in finding.text
+
+
+def test_empty_and_oversized_posts_are_refused(engine):
+    with pytest.raises(InputError, match="empty"):
+        engine.check("   \n ")
+    with pytest.raises(InputError, match="limit"):
+        engine.check("a" * (engine.config.max_chars + 1))
+
+
+def test_an_image_only_post_is_checked(engine):
+    assert engine.check(Post(text="", media=[{"kind": "photo", "uri": "a.jpg"}])).verdict == "ok"
+
+
+def test_rule_selection_and_severity_overrides(checker):
+    config = Config(
+        toxicity={"backend": "keyword-double"},
+        rules={"select": [], "ignore": [], "severity": {}},
+    )
+    all_rules = Checker(config).rules
+    some = all_rules[0].id
+    config = Config(toxicity={"backend": "keyword-double"}, rules={"ignore": [some]})
+    assert some not in {r.id for r in Checker(config).rules}
+    with pytest.raises(ConfigError, match="unknown rule id"):
+        Checker(Config(toxicity={"backend": "keyword-double"}, rules={"select": ["nope"]}))
+
+
+def test_unknown_toxicity_backend_is_a_config_error():
+    with pytest.raises(ConfigError, match="unknown toxicity backend"):
+        Checker(Config(toxicity={"backend": "crystal-ball"}))
+
+
+def test_library_entry_point(monkeypatch):
+    import postcheck
+
+    assert postcheck.Checker is Checker
+    assert callable(postcheck.check)
