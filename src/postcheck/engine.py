@@ -169,7 +169,13 @@ def _media_detector() -> list:
 
 def _finding(rule: Rule, post: Post, evidence: list[Hit]) -> Finding:
     unique = sorted(set(evidence), key=lambda h: (h.start, h.end, h.detector, h.label))
-    located = [h for h in unique if h.end > h.start] or unique
+    # Point at the most specific words: matched patterns or personal data before a
+    # model's sentence-level score.
+    located = (
+        [h for h in unique if h.end > h.start and h.detector != "toxicity"]
+        or [h for h in unique if h.end > h.start]
+        or unique
+    )
     start, end = min(h.start for h in located), max(h.end for h in located)
     if end - start > _LONGEST_HIGHLIGHT:
         top = max(located, key=lambda h: (h.score, h.start - h.end))

@@ -37,7 +37,13 @@ class ToxicityDetector:
         best: dict[tuple[int, str], tuple[float, int, int]] = {}
         for (i, start, end), row in zip(segments, self.backend.score(texts), strict=True):
             for label, score in row.items():
-                if (i, label) not in best or score > best[(i, label)][0]:
+                old = best.get((i, label))
+                # The highest score wins; on a tie, the shorter (more specific) segment.
+                if (
+                    old is None
+                    or score > old[0]
+                    or (score == old[0] and end - start < old[2] - old[1])
+                ):
                     best[(i, label)] = (score, start, end)
         why = f"{self.backend.name} model score"
         for (i, label), (score, start, end) in best.items():
