@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from postcheck.schema import Finding, Verdict
@@ -57,8 +58,12 @@ def _snippet(text: str, start: int, end: int, paint) -> str:
     after = text[end : end + _CONTEXT]
     lead = "..." if start > _CONTEXT else ""
     tail = "..." if end + _CONTEXT < len(text) else ""
-    flat = lambda s: " ".join(s.split()) if s.strip() else s.replace("\n", " ")  # noqa: E731
-    return f"{lead}{flat(before)}{paint(flat(text[start:end]), 'mark')}{flat(after)}{tail}"
+    return f"{lead}{_flat(before)}{paint(_flat(text[start:end]), 'mark')}{_flat(after)}{tail}"
+
+
+def _flat(s: str) -> str:
+    """One line: runs of spaces and line breaks become one space."""
+    return re.sub(r"\s+", " ", s)
 
 
 def _painter(colour: bool):
