@@ -61,3 +61,13 @@ def test_every_normalised_span_maps_inside_the_original(text):
 @given(st.text())
 def test_normalise_is_deterministic(text):
     assert normalise(text) == normalise(text)
+
+
+@pytest.mark.parametrize("code", ["GB59IFUE40226315499137", "SW1A 1AA", "AB123456C", "4C", "Y6"])
+def test_codes_and_identifiers_are_not_leet_folded(code):
+    assert normalise(code).text == code
+
+
+@pytest.mark.parametrize(("leet", "plain"), [("n1gg3r", "nigger"), ("b1tch3s", "bitches")])
+def test_heavier_leetspeak_is_folded(leet, plain):
+    assert normalise(leet).text == plain

@@ -105,7 +105,9 @@ def _fold_words(chars: list[str]) -> None:
             for k in range(i, j):
                 chars[k] = chars[k].translate(_LOOKALIKES)
         letters = sum(c.isalpha() for c in word)
-        if letters >= 2 and not _looks_like_address(word):
+        others = len(word) - letters
+        # Only words that are mostly letters: "k1ll", "sh!t"; never codes like "GB59IFUE4022".
+        if letters >= 2 and letters >= 2 * others and not _looks_like_address(word):
             for k in range(i + 1, j - 1):
                 c = chars[k]
                 if c in _LEET and _is_letterish(chars[k - 1]) and _is_letterish(chars[k + 1]):
@@ -118,8 +120,10 @@ def _is_letterish(c: str) -> bool:
 
 
 def _looks_like_address(word: list[str]) -> bool:
-    """Leave e-mail addresses, URLs, handles and hashtags alone."""
+    """Leave e-mail addresses, URLs, handles, hashtags and short codes (SW1A, B12) alone."""
     s = "".join(word)
+    if len(s) <= 4 and s.upper() == s:
+        return True
     return "@" in s[1:] and "." in s or "://" in s or s.startswith(("@", "#", "www."))
 
 
