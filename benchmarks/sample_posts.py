@@ -1,6 +1,6 @@
 """Varied, realistic school posts for benchmarks, generated from templates (no real data).
 
-    python benchmarks/sample_posts.py 5   # print five
+python benchmarks/sample_posts.py 5   # print five
 """
 
 from __future__ import annotations
