@@ -100,3 +100,23 @@ def test_pii_spans_point_into_the_original_text(checker):
 def test_no_url_inside_an_email_address(checker):
     found = pii(checker, "Email me at sarah.jones@hillside.sch.uk about it")
     assert not any(lab == "URL" for lab, _ in found), found
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        ("Full results at https://example.org/sports-day.", "https://example.org/sports-day"),
+        ("See www.hillside.sch.uk/letters for details", "www.hillside.sch.uk/letters"),
+        ("Book at hillsidepta.org.uk today!", "hillsidepta.org.uk"),
+        ("(http://bit.ly/3xYz)", "http://bit.ly/3xYz"),
+    ],
+)
+def test_web_addresses(checker, text, url):
+    assert ("URL", url) in pii(checker, text)
+
+
+@pytest.mark.parametrize(
+    "text", ["e.g. bring a coat", "Mr.Smith said hi", "Well done Year 6... brilliant"]
+)
+def test_not_web_addresses(checker, text):
+    assert not any(lab == "URL" for lab, _ in pii(checker, text))
