@@ -69,3 +69,10 @@ def test_roster_errors(tmp_path):
     with pytest.raises(ConfigError, match="unknown role 'parent'") as info:
         read_roster(write(tmp_path, "name,role\nA B,pupil\nC D,parent\n", "r.csv"))
     assert info.value.where.endswith("r.csv:3")
+
+
+def test_model_paths_are_relative_to_the_config_file(tmp_path):
+    path = write(tmp_path, "toxicity: {backend: detoxify, checkpoint: m/x.ckpt, hf_dir: /abs/bert}\n")
+    config = load_config(path)
+    assert config.toxicity["checkpoint"] == str(tmp_path / "m" / "x.ckpt")
+    assert config.toxicity["hf_dir"] == "/abs/bert"

@@ -113,6 +113,12 @@ def _common(p: argparse.ArgumentParser) -> None:
         help="exit 1 when the verdict is at least this (default: doubt)",
     )
     p.add_argument("--no-color", action="store_true", help="no colours even on a terminal")
+    p.add_argument(
+        "--trust-checkpoint",
+        action="store_true",
+        help="load a toxicity checkpoint that is not a known published file (it is a pickle: "
+        "only for files you made or trust)",
+    )
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -136,7 +142,10 @@ def _config(args):
             where=str(path),
             fix="give the path of a postcheck.yml, or leave out --config",
         )
-    return load_config(path)
+    config = load_config(path)
+    if getattr(args, "trust_checkpoint", False):
+        config.toxicity["trust_checkpoint"] = True
+    return config
 
 
 def _colour(args, stream) -> bool:

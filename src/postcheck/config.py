@@ -144,6 +144,10 @@ def load_config(path: Path | None = None) -> Config:
     if config.policy is not None and not config.policy.is_absolute():
         config.policy = base / config.policy
     config.rules.paths = [p if p.is_absolute() else base / p for p in config.rules.paths]
+    for key in ("checkpoint", "hf_dir"):  # model files named in `toxicity:`
+        value = config.toxicity.get(key)
+        if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
+            config.toxicity[key] = str(base / value)
     for key, value in (("roster", config.roster), ("policy", config.policy)):
         if value is not None and not value.is_file():
             raise ConfigError(
