@@ -1,0 +1,93 @@
+"""Instagram export (JSON): `content/posts_1.json`, also under `your_instagram_activity/`.
+
+Each post is `{"media": [{"uri", "title", "creation_timestamp", "media_metadata":
+{"photo_metadata": {"exif_data": [{"latitude", "longitude"}]}}}], "title",
+"creation_timestamp"}`: a single-photo post keeps its caption in `media[0].title`, a
+carousel in the top-level `title`. Same mojibake as Facebook, repaired the same way.
+Streamed one post at a time; the export has no post ids or links, so a post's id is a
+stable hash of its time and caption.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from postcheck.errors import ExportError
+from postcheck.readers._base import (
+    Export,
+    ReadError,
+    ReadResult,
+    fix_mojibake,
+    member_sort_key,
+    parse_date,
+    source,
+    stable_id,
+)
+from postcheck.readers.facebook import export_is_zip, media_item
+from postcheck.schema import Post
+
+FORMAT = "instagram"
+POSTS_FILE = re.compile(r"(?:^|/)content/posts_\d+\.json$")
+
+
+def looks_like(names: list[str]) -> bool:
+    return any(POSTS_FILE.search(n) for n in names)
+
+
+def read(path: str | Path, **_options: Any) -> Iterator[ReadResult]:
+    """Yield one Post per Instagram post (or a ReadError for one that cannot be read)."""
+    target = Path(path)
+    single = target.is_file() and not export_is_zip(target)
+    export = Export(target.parent, search_up=3) if single else Export(target)
+    try:
+        if single:
+            files = [target.name]
+        else:
+            files = sorted((n for n in export.names() if POSTS_FILE.search(n)), key=member_sort_key)
+            if not files:
+                raise ExportError(
+                    "no content/posts_1.json in this Instagram export",
+                    where=str(target),
+                    fix="download your information from Instagram in JSON format "
+                    "(not HTML), including 'Content'",
+                )
+        for name in files:
+            where = export.where(name)
+            for index, (line, item) in enumerate(export.iter_json(name)):
+                src = source(FORMAT, where, index)
+                if not isinstance(item, dict):
+                    yield ReadError(src, f"line {line}", "this record is not a post object")
+                    continue
+                try:
+                    yield _post(item, src, export)
+                except (ValueError, TypeError, AttributeError) as exc:
+                    yield ReadError(src, f"line {line}", f"the post cannot be read: {exc}")
+    finally:
+        export.close()
+
+
+def _post(item: dict, src: str, export: Export) -> Post:
+    raw_media = [m for m in item.get("media") or [] if isinstance(m, dict)]
+    caption = item.get("title") or ""
+    if not caption and raw_media:
+        caption = raw_media[0].get("title") or ""
+    text = fix_mojibake(str(caption))
+    when = item.get("creation_timestamp")
+    if when is None and raw_media:
+        when = raw_media[0].get("creation_timestamp")
+    created = parse_date(when)
+    media = [media_item(m, export) for m in raw_media]
+    for m in media:  # the caption is the post's text, not each photo's title
+        if m.title == text:
+            m.title = None
+    first_uri = raw_media[0].get("uri") if raw_media else None
+    return Post(
+        id=stable_id(FORMAT, created.isoformat() if created else None, text, first_uri),
+        text=text,
+        created_at=created,
+        media=media,
+        source=src,
+    )

@@ -1,0 +1,231 @@
+"""X (Twitter) archive: `data/tweets.js` (or `tweet.js`, `tweets-part1.js`...), as a folder,
+the `.zip` itself, or the single `.js` file.
+
+Each file is `window.YTD.tweets.part0 = [ {"tweet": {...}}, ... ]`: the assignment is
+stripped and the rest parsed as JSON, streamed one tweet at a time (never evaluated).
+`full_text` is HTML-escaped in the archive (`&amp;`) and is unescaped; t.co links are
+expanded; long posts (over 280 characters) take their full text from `note-tweet.js`,
+matched to their tweet by time and opening words. `data/account.js` gives the account
+name for post URLs. note-tweet.js is small and read whole.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from postcheck.errors import ExportError
+from postcheck.readers._base import (
+    Export,
+    ReadError,
+    ReadResult,
+    member_sort_key,
+    parse_date,
+    source,
+    unescape_entities,
+)
+from postcheck.schema import Media, Post
+
+FORMAT = "twitter"
+TWEET_FILE = re.compile(r"(?:^|/)(?:tweets?|tweets?-part\d+)\.js$")
+_NOTE_FILE = re.compile(r"(?:^|/)note-tweet(?:-part\d+)?\.js$")
+_ACCOUNT_FILE = re.compile(r"(?:^|/)account\.js$")
+_TCO = re.compile(r"https?://t\.co/\w+")
+#: A long post's tweet and its note are created within this many seconds of each other.
+_NOTE_WINDOW_S = 10
+
+
+def looks_like(names: list[str]) -> bool:
+    return any(TWEET_FILE.search(n) for n in names)
+
+
+def read(path: str | Path, **_options: Any) -> Iterator[ReadResult]:
+    """Yield one Post per tweet (or a ReadError for a record that cannot be read)."""
+    target = Path(path)
+    if target.is_file() and target.suffix.lower() == ".js":
+        export = Export(target.parent)
+        tweet_files = [target.name]
+        data_dir = ""
+    else:
+        export = Export(target)
+        names = export.names()
+        tweet_files = sorted((n for n in names if TWEET_FILE.search(n)), key=member_sort_key)
+        if not tweet_files:
+            export.close()
+            raise ExportError(
+                "no data/tweets.js (or tweet.js, tweets-part1.js) in this X archive",
+                where=str(target),
+                fix="give the archive's folder or .zip as downloaded from X, or the tweets.js file",
+            )
+        data_dir = str(PurePosixPath(tweet_files[0]).parent)
+    try:
+        account = _account(export, data_dir)
+        notes = _Notes(_read_notes(export, data_dir))
+        for name in tweet_files:
+            yield from _read_tweets(export, name, data_dir, account, notes)
+        for index, note in notes.unmatched():
+            where = export.where(_join(data_dir, "note-tweet.js"))
+            yield Post(
+                id=f"note-{note['id']}",
+                text=note["text"],
+                created_at=note["created_at"],
+                account=account,
+                source=source(FORMAT, where, index),
+            )
+    finally:
+        export.close()
+
+
+def _join(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder and folder != "." else name
+
+
+def _account(export: Export, data_dir: str) -> str | None:
+    name = _join(data_dir, "account.js")
+    if not export.exists(name):
+        return None
+    for _, item in export.iter_json(name, js_prefix=True):
+        account = item.get("account", item) if isinstance(item, dict) else {}
+        if isinstance(account, dict) and account.get("username"):
+            return str(account["username"])
+    return None
+
+
+def _read_notes(export: Export, data_dir: str) -> list[dict]:
+    name = _join(data_dir, "note-tweet.js")
+    if not export.exists(name):
+        return []
+    notes = []
+    for index, (_, item) in enumerate(export.iter_json(name, js_prefix=True)):
+        note = item.get("noteTweet", item) if isinstance(item, dict) else None
+        core = note.get("core") if isinstance(note, dict) else None
+        if not isinstance(core, dict) or not isinstance(core.get("text"), str):
+            continue
+        text = unescape_entities(core["text"])
+        for url in core.get("urls") or []:
+            if isinstance(url, dict) and url.get("shortUrl") and url.get("expandedUrl"):
+                text = text.replace(url["shortUrl"], url["expandedUrl"])
+        try:
+            created = parse_date(note.get("createdAt"))
+        except ValueError:
+            created = None
+        notes.append(
+            {"id": str(note.get("noteTweetId", index)), "text": text, "created_at": created,
+             "index": index, "used": False}
+        )  # fmt: skip
+    return notes
+
+
+class _Notes:
+    """Long posts, found again for their (truncated) tweet."""
+
+    def __init__(self, notes: list[dict]):
+        self.notes = notes
+
+    def match(self, created: datetime | None, text: str) -> dict | None:
+        if not self.notes:
+            return None
+        opening = _key(text)[:60]
+        if not opening:
+            return None
+        for note in self.notes:
+            if note["used"]:
+                continue
+            close = (
+                created is None
+                or note["created_at"] is None
+                or abs((note["created_at"] - created).total_seconds()) <= _NOTE_WINDOW_S
+            )
+            if close and _key(note["text"]).startswith(opening):
+                note["used"] = True
+                return note
+        return None
+
+    def unmatched(self) -> Iterator[tuple[int, dict]]:
+        for note in self.notes:
+            if not note["used"]:
+                yield note["index"], note
+
+
+def _key(text: str) -> str:
+    text = _TCO.sub("", text)
+    text = re.sub(r"https?://\S+", "", text)
+    return " ".join(text.replace("…", " ").split())
+
+
+def _read_tweets(
+    export: Export, name: str, data_dir: str, account: str | None, notes: _Notes
+) -> Iterator[ReadResult]:
+    where = export.where(name)
+    for index, (line, item) in enumerate(export.iter_json(name, js_prefix=True)):
+        src = source(FORMAT, where, index)
+        tweet = item.get("tweet", item) if isinstance(item, dict) else None
+        if not isinstance(tweet, dict):
+            yield ReadError(src, f"line {line}", "this record is not a tweet object")
+            continue
+        try:
+            yield _post(tweet, src, export, data_dir, account, notes)
+        except (ValueError, TypeError) as exc:
+            tid = tweet.get("id_str") or tweet.get("id")
+            yield ReadError(src, f"line {line}", str(exc), id=str(tid) if tid else None)
+
+
+def _post(
+    tweet: dict, src: str, export: Export, data_dir: str, account: str | None, notes: _Notes
+) -> Post:
+    tid = tweet.get("id_str") or tweet.get("id")
+    if not tid:
+        raise ValueError("the tweet has no id_str")
+    tid = str(tid)
+    raw = tweet.get("full_text", tweet.get("text"))
+    if not isinstance(raw, str):
+        raise ValueError("the tweet has no full_text")
+    created = parse_date(tweet.get("created_at"))
+    text = unescape_entities(raw)
+    entities = tweet.get("entities") or {}
+    for url in entities.get("urls") or []:
+        if isinstance(url, dict) and url.get("url") and url.get("expanded_url"):
+            text = text.replace(url["url"], url["expanded_url"])
+    media_entities = (tweet.get("extended_entities") or {}).get("media") or entities.get(
+        "media"
+    ) or []  # fmt: skip
+    media = []
+    for entity in media_entities:
+        if not isinstance(entity, dict):
+            continue
+        if entity.get("url"):
+            text = text.replace(entity["url"], "")
+        media.append(_media(entity, tid, export, data_dir))
+    text = text.strip()
+    note = notes.match(created, text)
+    if note is not None:
+        text = note["text"]
+    user = account or "i/web"
+    return Post(
+        id=tid,
+        text=text,
+        created_at=created,
+        url=f"https://x.com/{user}/status/{tid}",
+        account=account,
+        media=media,
+        source=src,
+    )
+
+
+def _media(entity: dict, tid: str, export: Export, data_dir: str) -> Media:
+    kind = {"photo": "photo", "video": "video", "animated_gif": "video"}.get(
+        entity.get("type", ""), "other"
+    )
+    remote = entity.get("media_url_https") or entity.get("media_url")
+    uri = remote
+    if remote and kind == "photo":
+        filename = f"{tid}-{PurePosixPath(remote).name}"
+        for folder in ("tweets_media", "tweet_media"):
+            local = export.locate(_join(data_dir, f"{folder}/{filename}"))
+            if local:
+                uri = local
+                break
+    return Media(kind=kind, uri=uri)
