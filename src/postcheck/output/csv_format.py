@@ -1,0 +1,98 @@
+"""CSV for a spreadsheet: opens cleanly in Excel (UTF-8 with BOM, CRLF rows).
+
+One row per finding, one row for each post with no findings, one row for each post that
+could not be read or checked (verdict `error`). Cells that a spreadsheet would run as a
+formula (starting with = + - @, tab or carriage return) get a leading apostrophe.
+With `redact=True` personal data found by the `pii` detector is masked in the text.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import TYPE_CHECKING, Any, TextIO
+
+from postcheck.output.html import redacted_text
+
+if TYPE_CHECKING:
+    from postcheck.readers import ReadError
+    from postcheck.schema import Finding, Verdict
+
+COLUMNS = (
+    "post_id",
+    "date",
+    "verdict",
+    "severity",
+    "clause",
+    "quote",
+    "rule",
+    "words",
+    "message",
+    "suggestion",
+    "url",
+    "source",
+    "text",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    """The value as text, defused if a spreadsheet would read it as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+class CsvWriter:
+    """Streams rows to `stream` (opened with newline=''); nothing is kept in memory."""
+
+    def __init__(self, stream: TextIO, *, redact: bool = False, **_options: Any):
+        self.stream = stream
+        self.redact = redact
+        stream.write("\ufeff")
+        self.writer = csv.writer(stream, lineterminator="\r\n")
+        self.writer.writerow(COLUMNS)
+
+    def _row(self, **cells: Any) -> None:
+        self.writer.writerow([safe_cell(cells.get(c)) for c in COLUMNS])
+
+    def write(self, verdict: Verdict) -> None:
+        post = verdict.post
+        text = post.text if post else ""
+        shown = redacted_text(text, verdict) if self.redact else text
+        common = {
+            "post_id": post.id if post else None,
+            "date": post.created_at.isoformat() if post and post.created_at else None,
+            "verdict": verdict.verdict,
+            "url": post.url if post else None,
+            "source": post.source if post else None,
+            "text": shown,
+        }
+        if not verdict.findings:
+            self._row(**common)
+            return
+        for finding in verdict.findings:
+            self._row(**common, **self._finding(finding, verdict, text))
+
+    def _finding(self, f: Finding, verdict: Verdict, text: str) -> dict[str, Any]:
+        words = redacted_text(text, verdict, f.start, f.end) if self.redact else f.text
+        return {
+            "severity": f.severity,
+            "clause": f.clause,
+            "quote": f.quote,
+            "rule": f.rule,
+            "words": words,
+            "message": f.message,
+            "suggestion": f.suggestion,
+        }
+
+    def write_error(self, error: ReadError) -> None:
+        self._row(
+            post_id=error.id,
+            date=error.created_at.isoformat() if error.created_at else None,
+            verdict="error",
+            message=f"{error.message} ({error.position})",
+            url=error.url,
+            source=error.source,
+        )
+
+    def close(self, summary: Any = None) -> None:
+        self.stream.flush()
