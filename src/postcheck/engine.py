@@ -47,6 +47,7 @@ class Checker:
         toxicity_backend: ToxicityBackend | None = None,
         rules: list[Rule] | None = None,
     ):
+        from postcheck.detectors.media import MediaDetector
         from postcheck.detectors.patterns import PatternsDetector
         from postcheck.detectors.pii import PiiDetector
         from postcheck.detectors.toxicity import ToxicityDetector
@@ -61,7 +62,7 @@ class Checker:
             PiiDetector(self.nlp, self.config),
             PatternsDetector(self.nlp, patterns),
             ToxicityDetector(backend),
-            *_media_detector(),
+            MediaDetector(),
         ]
         self._allowed = {
             a.strip().lower() for a in [*self.config.allow.names, *self.config.allow.terms]
@@ -157,14 +158,6 @@ class Checker:
         order = {"breach": 0, "doubt": 1, "advice": 2}
         findings.sort(key=lambda f: (order[f.severity], f.start, f.rule))
         return Verdict(verdict=verdict, findings=findings, scores=scores, post=post)
-
-
-def _media_detector() -> list:
-    try:  # TODO(integration): the media detector lands with the export readers
-        from postcheck.detectors.media import MediaDetector
-    except ImportError:
-        return []
-    return [MediaDetector()]
 
 
 def _finding(rule: Rule, post: Post, evidence: list[Hit]) -> Finding:

@@ -32,23 +32,16 @@ _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 def detector_labels() -> dict[str, set[str] | None]:
     """The labels each detector can emit (None: labels come from the rule itself)."""
+    from postcheck.detectors.media import MEDIA_LABELS
     from postcheck.detectors.pii import PII_LABELS
     from postcheck.toxicity_backends import TOXICITY_LABELS
 
     return {
         "pii": set(PII_LABELS),
         "toxicity": set(TOXICITY_LABELS),
-        "media": _media_labels(),
+        "media": set(MEDIA_LABELS),
         "patterns": None,
     }
-
-
-def _media_labels() -> set[str]:
-    try:  # TODO(integration): the media detector lands with the export readers
-        from postcheck.detectors.media import MEDIA_LABELS
-    except ImportError:
-        return {"GPS"}
-    return set(MEDIA_LABELS)
 
 
 @dataclass
