@@ -14,7 +14,7 @@ from typing import Any
 
 from postcheck.errors import RuleError
 from postcheck.policy import load_clauses
-from postcheck.schema import SEVERITIES, Hit
+from postcheck.schema import SEVERITIES, Hit, Post
 from postcheck.yamlfile import YamlDoc, load_yaml
 
 RULE_KEYS = ("clause", "quote", "severity", "title", "detect", "message", "suggestion", "examples")
@@ -92,6 +92,10 @@ class Condition:
 class Example:
     text: str
     expect: str  # "fail" (must trigger) or "pass" (must not)
+    media: list[dict] = field(default_factory=list)  # attachments, e.g. a photo with GPS
+
+    def post(self) -> Post:
+        return Post(text=self.text, media=self.media)
 
 
 @dataclass
@@ -400,5 +404,18 @@ def _examples(node: Any, doc: YamlDoc) -> list[Example]:
                     where=doc.where("examples", expect, i),
                     fix='write `- "the post text"` or `- text: "the post text"`',
                 )
-            out.append(Example(text=text, expect=expect))
+            media = item.get("media", []) if isinstance(item, dict) else []
+            extra = set(item) - {"text", "media"} if isinstance(item, dict) else set()
+            try:
+                if extra:
+                    raise ValueError(f"unknown key(s): {', '.join(sorted(extra))}")
+                Post(text=text, media=media)
+            except (ValueError, TypeError) as exc:
+                raise RuleError(
+                    f"example {i + 1} under `{expect}` is malformed: {exc}",
+                    where=doc.where("examples", expect, i),
+                    fix="an example has `text:` and optionally `media:` (a list of "
+                    "{kind, uri, title, latitude, longitude})",
+                ) from None
+            out.append(Example(text=text, expect=expect, media=media))
     return out

@@ -33,7 +33,7 @@ def run_examples(checker: Checker, rule_ids: list[str] | None = None) -> list[Ex
     """Check every example of the chosen rules (all by default) with `checker`."""
     rules = [r for r in checker.rules if not rule_ids or r.id in rule_ids]
     cases = [(rule, ex) for rule in rules for ex in rule.examples]
-    verdicts = checker.check_many([ex.text for _, ex in cases])
+    verdicts = checker.check_many([ex.post() for _, ex in cases])
     return [
         ExampleResult(rule, ex, any(f.rule == rule.id for f in verdict.findings), verdict)
         for (rule, ex), verdict in zip(cases, verdicts, strict=True)

@@ -62,6 +62,22 @@ URL_PATTERNS = [
     ),
 ]
 
+# A title and a capitalised name: "Mrs Patel", "Mr O'Neill", "Dr Jane Hughes".
+# Case-sensitive (?-i:...) even though presidio matches patterns ignoring case.
+TITLED_NAME = (
+    r"(?-i:\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Prof)\.?\s+(?:[A-Z][a-z'’-]+\s+)?[A-Z][a-zA-Z'’-]+)"
+)
+
+# Last words that make a capitalised phrase a place or an organisation, not a person.
+_PLACE_OR_ORG = {
+    "park", "lane", "road", "street", "close", "avenue", "drive", "way", "gardens", "green",
+    "common", "centre", "center", "museum", "zoo", "farm", "woods", "wood", "hall", "house",
+    "school", "primary", "academy", "college", "university", "trust", "council", "church",
+    "station", "library", "theatre", "cinema", "hospital", "club", "united", "city", "town",
+    "fc", "pta", "nhs", "bbc", "week", "month", "day", "fair", "stage", "year", "team",
+    "kingdom", "states", "island", "islands", "valley", "hill", "bridge", "river", "lake",
+}  # fmt: skip
+
 # Words the small model often tags as PERSON in school posts but are not people.
 _NOT_NAMES = {
     "year", "class", "reception", "nursery", "sports", "day", "congrats", "congratulations",
@@ -131,6 +147,7 @@ class PiiDetector:
                 )
                 for r in results
             ]
+            hits.extend(_names_the_model_mislabelled(analysis, hits))
             known = [h for h in hits if h.label in ("SCHOOL", "PUPIL", "STAFF")]
             emails = [h for h in hits if h.label == "EMAIL_ADDRESS"]
             for hit in hits:
@@ -161,6 +178,30 @@ def _keep_tldextract_offline() -> None:
 
     if tld.TLD_EXTRACTOR.suffix_list_urls:  # imported before postcheck could set the variable
         tld.TLD_EXTRACTOR = tld.TLDExtract(suffix_list_urls=(), fallback_to_snapshot=True)
+
+
+def _names_the_model_mislabelled(analysis: Analysis, hits: list[Hit]) -> list[Hit]:
+    """The small model often calls a person's full name a place or organisation
+    ("Amara Okafor" as GPE). Two or three capitalised proper nouns, none of them a
+    place or organisation word, are also kept as a PERSON, with a lower score."""
+    out = []
+    for ent in analysis.doc.ents:
+        words = [t for t in ent if not t.is_punct]
+        if ent.label_ not in ("GPE", "LOC", "ORG", "FAC", "NORP") or not 2 <= len(words) <= 3:
+            continue
+        if not all(
+            t.pos_ == "PROPN" and t.text[:1].isupper() and t.text[1:].islower() for t in words
+        ):
+            continue
+        if any(t.lower_ in _PLACE_OR_ORG or t.lower_ in _NOT_NAMES for t in words):
+            continue
+        hit = analysis.hit(
+            "pii", "PERSON", ent.start_char, ent.end_char, 0.45,
+            f"capitalised name the small model labelled {ent.label_}",
+        )  # fmt: skip
+        if not any(h.label == "PERSON" and _overlap(h, hit) for h in hits):
+            out.append(hit)
+    return out
 
 
 def _overlap(a: Hit, b: Hit) -> bool:
@@ -213,6 +254,11 @@ def _recognizers(config: Config) -> list[Any]:
     recognizers: list[Any] = [
         SchoolEmailRecognizer(),
         PhoneRecognizer(supported_regions=("GB", "US", "IE"), context=PHONE_CONTEXT),
+        PatternRecognizer(
+            supported_entity="PERSON",
+            name="TitledNameRecognizer",
+            patterns=[Pattern("title_and_name", TITLED_NAME, 0.7)],
+        ),
         PatternRecognizer(
             supported_entity="PHONE_NUMBER",
             name="UkPhoneFormatRecognizer",
