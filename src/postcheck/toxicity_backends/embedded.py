@@ -1,0 +1,298 @@
+"""The embedded toxicity model: small, offline, numpy only.
+
+`toxicity: {backend: embedded}` (the default). Options in postcheck.yml:
+
+- `weights: DIR`   a folder with other weights in the same format (e.g. from
+                   models/train.py); their sha256 is then not pinned unless `sha256:` is given;
+- `sha256: {FILE: HEX, ...}`  the digests to require of the files in `weights`.
+
+How it works (see models/MODEL_CARD.md for the data and the measurements):
+
+1. the text is normalised: lower case, accents stripped, HTML entities decoded, URLs and
+   @mentions replaced by placeholders, obfuscated words folded ("k1ll y0urself",
+   "f.u.c.k", "stuuupid");
+2. it is split into WordPiece tokens with all-MiniLM-L6-v2's vocabulary (pruned to the
+   tokens seen in training);
+3. features: the weighted mean of static token vectors (distilled from all-MiniLM-L6-v2
+   at training time, then trained further), plus hashed word uni/bigrams;
+4. a small two-layer network gives one logit per label; sigmoid gives the score.
+
+No torch, no transformers: loading is one `numpy.load(allow_pickle=False)` of a file
+whose sha256 is pinned below, and scoring a post costs well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+import zipfile
+import zlib
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from postcheck.errors import ModelError
+from postcheck.toxicity_backends import TOXICITY_LABELS, register_backend
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+THRESHOLDS_FILE = Path(__file__).resolve().parent / "thresholds.yml"
+#: The shipped weights (two files, each well under 2 MB) and their sha256, checked on load.
+#: models/train.py prints the new values after training.
+WEIGHTS_SHA256: dict[str, str] = {
+    "embedded-v1-tokens.npz": "e0e26aa3959f75a34dcedff341cb7996393b260b1352101696421a6acc1b5d5e",
+    "embedded-v1-head.npz": "9d8055e4eefe2df9988d0f78614e24d88c9fdbd0f66dc19f3022982e79e618d8",
+}
+
+RETRAIN = (
+    "reinstall postcheck (`pip install --force-reinstall postcheck`), or retrain with "
+    "`python models/train.py --data ../shared/eval/dev --out "
+    "src/postcheck/toxicity_backends/weights` and update WEIGHTS_SHA256"
+)
+
+# ----------------------------------------------------------------------------- text
+
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_MENTION = re.compile(r"@\w+")
+_ENTITY = re.compile(r"&(?:amp|lt|gt|quot|#0?39|#\d+);")
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
+)
+# a word with letters and look-alike digits/symbols inside it: "k1ll", "y0urself", "b!tch"
+_OBFUSCATED = re.compile(r"[a-z0-9@$!]*[a-z][0-9@$!]+[a-z][a-z0-9@$!]*")
+# letters separated by dots, dashes, stars or spaces: "f.u.c.k", "k-i-l-l", "s h i t"
+_SPACED = re.compile(r"\b(?:[a-z][.\-*_ ]){2,}[a-z]\b")
+_MASKED = re.compile(r"\b([a-z]{1,2})\*+([a-z]*)")  # "f**k", "sh*t"
+_REPEAT = re.compile(r"([a-z])\1{2,}")
+_WORD = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
+_MASK_FILL = ("fuck", "shit", "cunt", "bitch", "whore", "nigger", "slut", "dick", "cock", "twat")
+
+
+def normalise(text: str) -> str:
+    """Lower-cased, de-obfuscated text; the same function is used at training time."""
+    text = _ENTITY.sub(" ", text.replace("&amp;", "&").replace("&#039;", "'"))
+    text = _URL.sub(" link ", text)
+    text = _MENTION.sub(" user ", text)
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = _SPACED.sub(lambda m: re.sub(r"[.\-*_ ]", "", m.group()), text)
+    text = _MASKED.sub(_unmask, text)
+    text = _OBFUSCATED.sub(lambda m: m.group().translate(_LEET), text)
+    return _REPEAT.sub(r"\1\1", text)
+
+
+def _unmask(m: re.Match[str]) -> str:
+    head, tail = m.group(1), m.group(2)
+    for guess in _MASK_FILL:
+        if guess.startswith(head) and guess.endswith(tail) and len(m.group(0)) == len(guess):
+            return guess
+    return head + tail
+
+
+def words(text: str) -> list[str]:
+    """Normalised text split into words and punctuation marks (BERT's basic tokenizer)."""
+    return _WORD.findall(normalise(text))
+
+
+class WordPiece:
+    """Greedy longest-match-first WordPiece, as BERT's tokenizer does it."""
+
+    def __init__(self, vocab: Sequence[str]):
+        self.index = {tok: i for i, tok in enumerate(vocab)}
+        self.unk = self.index.get("[UNK]", 0)
+        self._cache: dict[str, tuple[int, ...]] = {}
+
+    def word(self, word: str) -> tuple[int, ...]:
+        hit = self._cache.get(word)
+        if hit is not None:
+            return hit
+        ids: list[int] = []
+        start, n = 0, len(word)
+        while start < n:
+            if n > 40:  # BERT treats very long words as unknown
+                ids = [self.unk]
+                break
+            end = n
+            found = None
+            while start < end:
+                piece = word[start:end] if start == 0 else "##" + word[start:end]
+                found = self.index.get(piece)
+                if found is not None:
+                    break
+                end -= 1
+            if found is None:
+                ids = [self.unk]  # BERT marks the whole word unknown
+                break
+            ids.append(found)
+            start = end
+        out = tuple(ids)
+        if len(self._cache) < 200_000:
+            self._cache[word] = out
+        return out
+
+    def encode(self, tokens: Sequence[str]) -> list[int]:
+        out: list[int] = []
+        for w in tokens:
+            out.extend(self.word(w))
+        return out
+
+
+def hashed_ngrams(tokens: Sequence[str], buckets: int) -> list[int]:
+    """Bucket ids of word unigrams and bigrams (crc32, stable across runs and platforms)."""
+    grams = [t for t in tokens if t.isalnum()]
+    feats = [f"u:{t}" for t in grams] + [
+        f"b:{a}_{b}" for a, b in zip(grams, grams[1:], strict=False)
+    ]
+    return sorted({zlib.crc32(f.encode()) % buckets for f in feats})
+
+
+# ----------------------------------------------------------------------------- model
+
+FORMAT_VERSION = 1
+_ARRAYS = {
+    "embedded-v1-tokens.npz": ("vocab", "emb_q", "emb_scale", "token_weight"),
+    "embedded-v1-head.npz": ("meta", "hashed", "w1", "b1", "w2", "b2"),
+}
+
+
+class EmbeddedModel:
+    """The numpy inference side of models/train.py's network."""
+
+    name = "embedded"
+
+    def __init__(self, path: Path = WEIGHTS_DIR, sha256: dict[str, str] | None = WEIGHTS_SHA256):
+        self.path = Path(path)
+        self.sha256: dict[str, str] = {}
+        arrays: dict[str, np.ndarray] = {}
+        for file, names in _ARRAYS.items():
+            where = self.path / file
+            self.sha256[file] = _verify(where, None if sha256 is None else sha256.get(file, ""))
+            try:
+                with np.load(where, allow_pickle=False) as npz:
+                    arrays.update({k: npz[k] for k in names})
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+                raise ModelError(
+                    f"cannot read the embedded toxicity model's weights: {exc}",
+                    where=str(where),
+                    fix=RETRAIN,
+                ) from exc
+        try:
+            meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+            vocab = arrays["vocab"].tobytes().decode("utf-8").split("\n")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ModelError(
+                f"cannot read the embedded toxicity model's weights: {exc}",
+                where=str(self.path),
+                fix=RETRAIN,
+            ) from exc
+        if meta.get("format") != FORMAT_VERSION:
+            raise ModelError(
+                f"weights are format {meta.get('format')}, this postcheck reads {FORMAT_VERSION}",
+                where=str(self.path),
+                fix=RETRAIN,
+            )
+        self.labels: tuple[str, ...] = tuple(meta["labels"])
+        self.meta = meta
+        self.buckets = int(meta["buckets"])
+        self.max_tokens = int(meta["max_tokens"])
+        self.wordpiece = WordPiece(vocab)
+        self.pad = self.wordpiece.index.get("[PAD]", 0)
+        self.emb = arrays["emb_q"].astype(np.float32) * arrays["emb_scale"][:, None]
+        self.token_weight = arrays["token_weight"].astype(np.float32)
+        self.hashed = arrays["hashed"].astype(np.float32)
+        self.w1, self.b1 = arrays["w1"], arrays["b1"]
+        self.w2, self.b2 = arrays["w2"], arrays["b2"]
+
+    def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        tokens = words(text)
+        ids = self.wordpiece.encode(tokens)[: self.max_tokens] or [self.pad]
+        w = self.token_weight[ids]
+        pooled = w @ self.emb[ids] / max(float(w.sum()), 1e-6)
+        buckets = hashed_ngrams(tokens, self.buckets) or [0]
+        lin = self.hashed[buckets].sum(0) / np.sqrt(len(buckets))
+        return pooled, lin
+
+    def score_matrix(self, texts: Sequence[str]) -> np.ndarray:
+        """[len(texts), len(labels)] probabilities."""
+        if not texts:
+            return np.zeros((0, len(self.labels)), np.float32)
+        pooled = np.empty((len(texts), self.emb.shape[1]), np.float32)
+        lin = np.empty((len(texts), len(self.labels)), np.float32)
+        for i, text in enumerate(texts):
+            pooled[i], lin[i] = self.features(text)
+        hidden = np.maximum(pooled @ self.w1 + self.b1, 0.0)
+        logits = hidden @ self.w2 + self.b2 + lin
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+
+    def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        m = self.score_matrix(list(texts))
+        return [{lab: float(row[j]) for j, lab in enumerate(self.labels)} for row in m]
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "weights": str(self.path),
+            "sha256": self.sha256,
+            "labels": list(self.labels),
+            "thresholds": load_thresholds(),
+            "architecture": "MiniLM-distilled static token vectors + hashed n-grams -> MLP (numpy)",
+        }
+
+
+def _verify(path: Path, expected: str | None) -> str:
+    if not path.is_file():
+        raise ModelError(
+            "the embedded toxicity model's weights file is missing",
+            where=str(path),
+            fix=RETRAIN,
+        )
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if expected is not None and digest != expected.lower():
+        # any mismatch, including a pinned digest left empty
+        raise ModelError(
+            f"the embedded toxicity model's weights have sha256 {digest}, expected {expected} "
+            "(corrupt or replaced file)",
+            where=str(path),
+            fix=RETRAIN,
+        )
+    return digest
+
+
+@lru_cache(maxsize=1)
+def load_thresholds() -> dict[str, dict[str, float]]:
+    """{label: {doubt: x, breach: y}} from thresholds.yml next to this module."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(THRESHOLDS_FILE.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ModelError(
+            f"cannot read the embedded model's thresholds: {exc}",
+            where=str(THRESHOLDS_FILE),
+            fix=RETRAIN,
+        ) from exc
+    return {
+        str(k): {"doubt": float(v["doubt"]), "breach": float(v["breach"])} for k, v in data.items()
+    }
+
+
+@register_backend("embedded")
+def _factory(options: dict[str, Any]) -> EmbeddedModel:
+    path = options.get("weights")
+    if path is None:
+        return _shipped()
+    return EmbeddedModel(Path(path).expanduser(), sha256=options.get("sha256"))
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> EmbeddedModel:
+    return EmbeddedModel(WEIGHTS_DIR, WEIGHTS_SHA256)
+
+
+__all__ = ["EmbeddedModel", "TOXICITY_LABELS", "load_thresholds", "normalise", "words"]

@@ -1,0 +1,153 @@
+"""The embedded toxicity backend, loaded from the real shipped weights."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+
+import numpy as np
+import pytest
+
+from postcheck.errors import ModelError
+from postcheck.toxicity_backends import TOXICITY_LABELS, available_backends, embedded, load_backend
+from postcheck.toxicity_backends.embedded import (
+    WEIGHTS_DIR,
+    WEIGHTS_SHA256,
+    EmbeddedModel,
+    load_thresholds,
+    words,
+)
+
+TEXTS = [
+    "Well done to Year 6 on a brilliant sports day!",
+    "I will find you after school and hurt you",
+    "",
+    "   ",
+    "🙂🙂🙂",
+    "x" * 5000,
+]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_backend({"backend": "embedded"})
+
+
+def test_registered_and_default():
+    assert "embedded" in available_backends()
+    assert load_backend({}).name == "embedded"
+
+
+def test_shipped_weights_are_pinned_and_small():
+    for name, digest in WEIGHTS_SHA256.items():
+        path = WEIGHTS_DIR / name
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+        assert path.stat().st_size < 1_600_000
+        with np.load(path, allow_pickle=False) as npz:  # no object arrays: no pickle
+            assert all(npz[k].dtype != object for k in npz.files)
+
+
+def test_labels_and_scores_in_range(model):
+    assert set(model.labels) <= set(TOXICITY_LABELS)
+    assert set(model.labels) == set(TOXICITY_LABELS)  # all eight are supported
+    rows = model.score(TEXTS)
+    assert len(rows) == len(TEXTS)
+    for row in rows:
+        assert set(row) == set(model.labels)
+        assert all(isinstance(v, float) and 0.0 <= v <= 1.0 for v in row.values())
+
+
+def test_empty_batch(model):
+    assert model.score([]) == []
+
+
+def test_deterministic_and_batch_independent(model):
+    a = model.score(TEXTS)
+    b = model.score(list(reversed(TEXTS)))[::-1]
+    c = [model.score([t])[0] for t in TEXTS]
+    for x, y, z in zip(a, b, c, strict=True):
+        for k in x:
+            assert x[k] == pytest.approx(y[k], abs=1e-6)
+            assert x[k] == pytest.approx(z[k], abs=1e-6)
+
+
+def test_describe(model):
+    d = model.describe()
+    assert d["name"] == "embedded"
+    assert d["sha256"] == WEIGHTS_SHA256
+    assert set(d["labels"]) == set(model.labels)
+    assert set(d["thresholds"]) == set(model.labels)
+
+
+def test_thresholds_are_ordered():
+    for label, t in load_thresholds().items():
+        assert label in TOXICITY_LABELS
+        assert 0.0 < t["doubt"] < t["breach"] < 1.0
+
+
+def test_fast_enough(model):
+    posts = [
+        f"Post number {i}: a great day at the school fair with our families." for i in range(200)
+    ]
+    model.score(posts[:5])
+    start = time.perf_counter()
+    model.score(posts)
+    per_post = (time.perf_counter() - start) / len(posts)
+    assert per_post < 0.010  # issue 3: <= 10 ms per post
+
+
+def test_deobfuscation():
+    assert words("k1ll y0urself") == ["kill", "yourself"]
+    assert words("f.u.c.k off") == ["fuck", "off"]
+    assert words("sh*t") == ["shit"]
+    assert words("soooo good") == ["soo", "good"]
+    assert words("Café &amp; @someone https://x.example/a") == ["cafe", "&", "user", "link"]
+
+
+def _copy_weights(tmp_path):
+    for name in WEIGHTS_SHA256:
+        shutil.copy(WEIGHTS_DIR / name, tmp_path / name)
+    return tmp_path
+
+
+def test_corrupt_weights_raise_model_error(tmp_path):
+    folder = _copy_weights(tmp_path)
+    target = folder / "embedded-v1-head.npz"
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    target.write_bytes(bytes(data))
+    with pytest.raises(ModelError) as err:
+        EmbeddedModel(folder, WEIGHTS_SHA256)
+    assert "embedded-v1-head.npz" in str(err.value)
+    assert "retrain" in err.value.message.lower()
+    # unpinned (a user's own weights folder): the damage is still reported as a ModelError
+    with pytest.raises(ModelError):
+        EmbeddedModel(folder, sha256=None)
+
+
+def test_missing_weights_raise_model_error(tmp_path):
+    folder = _copy_weights(tmp_path)
+    (folder / "embedded-v1-tokens.npz").unlink()
+    with pytest.raises(ModelError) as err:
+        load_backend({"backend": "embedded", "weights": str(folder)})
+    assert "embedded-v1-tokens.npz" in str(err.value)
+    assert "missing" in str(err.value)
+
+
+def test_truncated_weights_raise_model_error(tmp_path):
+    folder = _copy_weights(tmp_path)
+    target = folder / "embedded-v1-tokens.npz"
+    target.write_bytes(target.read_bytes()[:1000])
+    with pytest.raises(ModelError):
+        EmbeddedModel(folder, sha256=None)
+
+
+def test_own_weights_folder_loads(tmp_path):
+    folder = _copy_weights(tmp_path)
+    m = load_backend({"backend": "embedded", "weights": str(folder), "sha256": WEIGHTS_SHA256})
+    assert m.score(["hello"])[0].keys() == set(m.labels)
+
+
+def test_shipped_model_is_cached():
+    assert embedded._shipped() is embedded._shipped()
