@@ -51,6 +51,8 @@ from postcheck.toxicity_backends.embedded import (  # noqa: E402
 LABELS = TOXICITY_LABELS
 MAX_TOKENS = 128
 IDENTITY_MASS = 3000
+UNION_TARGET = 0.01  # share of calibration university posts any label may flag
+DOUBT_FLOOR = 0.3
 
 
 def seed_everything(seed: int) -> None:
@@ -235,7 +237,7 @@ def train(args, data, holdout):
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(loss) * len(idx)
+            total += float(loss.detach()) * len(idx)
         print(f"epoch {epoch + 1}: loss {total / n:.4f} ({time.time() - t0:.0f}s)", flush=True)
     return net, vocab, token_weight
 
@@ -275,28 +277,39 @@ def export(net, vocab, token_weight, args, out: Path) -> Path:
 
 
 def choose_thresholds(path: Path, data, out_file: Path | None) -> dict:
-    """Per label: `doubt` flags <= 0.5% of the calibration half of the university posts
-    (so that all labels together flag <= 2%), `breach` is the higher of 0.5 and the
-    highest calibration score plus a margin. Calibration half = accounts whose name
-    hashes even; the other half is reported by benchmarks/quality.py as unseen."""
+    """Per label: `doubt` is the same upper quantile of each label's scores on the
+    calibration half of the university posts, the quantile chosen so that all labels
+    together flag at most UNION_TARGET of them (never below DOUBT_FLOOR); `breach` is the
+    higher of 0.5, the highest calibration score + 0.05 and doubt + 0.1. Calibration half =
+    accounts whose name hashes even; benchmarks/quality.py reports the other half."""
     from postcheck.toxicity_backends.embedded import EmbeddedModel
 
     model = EmbeddedModel(path, sha256=None)
     uni = [e for e in data["university"] if calibration_half(e)]
     scores = model.score_matrix([e.text for e in uni])
+
+    def doubts(q: float) -> np.ndarray:
+        return np.maximum(np.quantile(scores, q, axis=0), DOUBT_FLOOR)
+
+    lo, hi = 0.9, 1.0
+    for _ in range(40):  # smallest quantile whose union flag rate is within the target
+        mid = (lo + hi) / 2
+        if (scores >= doubts(mid)).any(1).mean() <= UNION_TARGET:
+            hi = mid
+        else:
+            lo = mid
+    doubt = np.minimum(doubts(hi), 0.9)
     out = {}
     for j, lab in enumerate(model.labels):
-        s = scores[:, j]
-        doubt = float(np.quantile(s, 0.995))
-        doubt = max(doubt, 0.1)
-        breach = max(0.5, float(s.max()) + 0.05, doubt + 0.1)
-        out[lab] = {"doubt": round(min(doubt, 0.9), 3), "breach": round(min(breach, 0.97), 3)}
+        d = float(doubt[j])
+        breach = max(0.5, float(scores[:, j].max()) + 0.05, d + 0.1)
+        out[lab] = {"doubt": round(d, 3), "breach": round(min(breach, 0.97), 3)}
     if out_file is not None:
         lines = [
             "# Thresholds for the embedded toxicity model, per label, chosen by models/train.py",
-            "# on dev data: `doubt` flags <= 0.5% of the calibration half of the benign",
-            "# university posts (all labels together <= 2%); `breach` is the higher of 0.5 and",
-            "# the highest benign calibration score + 0.05. See models/MODEL_CARD.md.",
+            "# on dev data: the `doubt` thresholds together flag <= 1% of the calibration half",
+            "# of the benign university posts (floor 0.3); `breach` is the higher of 0.5, the",
+            "# highest benign calibration score + 0.05 and doubt + 0.1. See models/MODEL_CARD.md.",
         ]
         for lab, t in out.items():
             lines.append(f"{lab}: {{doubt: {t['doubt']}, breach: {t['breach']}}}")
@@ -330,11 +343,19 @@ def main() -> None:
     ap.add_argument("--anchor", type=float, default=1.0)
     ap.add_argument("--l1", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument(
+        "--calibrate-only",
+        action="store_true",
+        help="do not train: choose thresholds for the weights already in --out",
+    )
     args = ap.parse_args()
     data = sources.load_all(Path(args.data))
-    net, vocab, token_weight = train(args, data, args.holdout)
     out = Path(args.out)
-    path = export(net, vocab, token_weight, args, out)
+    if args.calibrate_only:
+        path = out
+    else:
+        net, vocab, token_weight = train(args, data, args.holdout)
+        path = export(net, vocab, token_weight, args, out)
     thr_file = None
     if args.thresholds:
         thr_file = Path(args.thresholds)

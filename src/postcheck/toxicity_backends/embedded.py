@@ -70,7 +70,22 @@ _SPACED = re.compile(r"\b(?:[a-z][.\-*_ ]){2,}[a-z]\b")
 _MASKED = re.compile(r"\b([a-z]{1,2})\*+([a-z]*)")  # "f**k", "sh*t"
 _REPEAT = re.compile(r"([a-z])\1{2,}")
 _WORD = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
-_MASK_FILL = ("fuck", "shit", "cunt", "bitch", "whore", "nigger", "slut", "dick", "cock", "twat")
+_MASK_FILL = (
+    "fucking",
+    "fucker",
+    "fucked",
+    "shitty",
+    "fuck",
+    "shit",
+    "cunt",
+    "bitch",
+    "whore",
+    "nigger",
+    "slut",
+    "dick",
+    "cock",
+    "twat",
+)
 
 
 def normalise(text: str) -> str:

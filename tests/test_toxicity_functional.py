@@ -1,0 +1,206 @@
+"""Functional tests for school posts: one small case per behaviour the policy needs.
+
+They call the embedded backend directly, at the thresholds it ships with
+(src/postcheck/toxicity_backends/thresholds.yml): "flagged" means some label reached its
+`doubt` threshold. The sentences are written for these tests and are not in the training
+data. Where the model honestly cannot do a behaviour the test is xfail(strict=True) and
+models/MODEL_CARD.md says so; if the model learns it, the test starts failing and the
+mark must come off.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from postcheck.toxicity_backends import load_backend
+from postcheck.toxicity_backends.embedded import load_thresholds
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_backend({"backend": "embedded"})
+
+
+@pytest.fixture(scope="module")
+def thresholds():
+    return load_thresholds()
+
+
+def scores(model, text: str) -> dict[str, float]:
+    return model.score([text])[0]
+
+
+def flagged_labels(model, thresholds, text: str, level: str = "doubt") -> set[str]:
+    s = scores(model, text)
+    return {label for label, v in s.items() if v >= thresholds[label][level]}
+
+
+def xfail(reason: str):
+    return pytest.mark.xfail(strict=True, reason=reason)
+
+
+# ----------------------------------------------------------------- protected characteristics
+
+PROTECTED_NEUTRAL = {
+    "age": "Our oldest volunteer, aged 92, read stories to Reception class today",
+    "disability": "Pupils with learning disabilities designed the new sensory garden",
+    "gender reassignment": "We have updated our uniform policy so that it supports transgender pupils",
+    "marriage and civil partnership": "Congratulations to Mr Ahmed and his husband on their civil partnership",
+    "pregnancy and maternity": "Best wishes to Mrs Clarke as she starts her maternity leave",
+    "race": "Black History Month: Year 5 researched the footballer Walter Tull",
+    "religion or belief": "Happy Diwali to all our Hindu and Sikh families",
+    "sex": "Our girls' cricket team has reached the county final",
+    "sexual orientation": "Our lesbian, gay and bisexual staff network welcomes new members",
+}
+
+
+@pytest.mark.parametrize("characteristic", sorted(PROTECTED_NEUTRAL))
+def test_neutral_mention_of_protected_characteristic_is_not_flagged(
+    model, thresholds, characteristic
+):
+    assert flagged_labels(model, thresholds, PROTECTED_NEUTRAL[characteristic]) == set()
+
+
+def test_short_positive_identity_statement_is_not_flagged(model, thresholds):
+    assert flagged_labels(model, thresholds, "Proud to be a Muslim woman in science") == set()
+
+
+# ----------------------------------------------------------------- counter-speech, negation
+
+
+def test_negation_is_not_flagged(model, thresholds):
+    assert flagged_labels(model, thresholds, "Travellers are not criminals.") == set()
+
+
+def test_quoting_abuse_to_condemn_it_is_not_flagged(model, thresholds):
+    text = (
+        "A parent was sent a message calling her family 'dirty immigrants'. "
+        "That is racist, and we have reported it to the police."
+    )
+    assert flagged_labels(model, thresholds, text) == set()
+
+
+def test_quoting_abuse_to_condemn_it_is_not_a_breach(model, thresholds):
+    text = (
+        "A parent was sent a message calling her family 'dirty immigrants'. "
+        "That is racist, and we have reported it to the police."
+    )
+    assert flagged_labels(model, thresholds, text, "breach") == set()
+
+
+def test_counter_speech_is_not_flagged(model, thresholds):
+    text = (
+        "Nobody should be mocked for their faith. Respect for every religion is one of our values."
+    )
+    assert flagged_labels(model, thresholds, text) == set()
+
+
+# ----------------------------------------------------------------- profanity, insults, groups
+
+
+def test_untargeted_profanity_is_obscene_but_not_an_insult(model, thresholds):
+    got = flagged_labels(
+        model, thresholds, "The bloody boiler has broken again, what a shitty start to the week"
+    )
+    assert "obscene" in got
+    assert not got & {"insult", "identity_attack", "threat"}
+
+
+def test_abuse_of_an_individual_is_an_insult_not_an_identity_attack(model, thresholds):
+    got = flagged_labels(
+        model, thresholds, "Ryan in 9B is a pathetic little rat and everyone hates him"
+    )
+    assert "insult" in got
+    assert "identity_attack" not in got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Muslims are filthy thieves and scroungers",
+        pytest.param(
+            "Polish people are filthy thieves and scroungers",
+            marks=xfail(
+                "attacks on a nationality without slurs score below the identity_attack doubt "
+                "threshold (the dev sets' identity attacks are mostly about religion, race, "
+                "gender and sexuality)"
+            ),
+        ),
+    ],
+)
+def test_abuse_of_a_group_is_an_identity_attack(model, thresholds, text):
+    assert "identity_attack" in flagged_labels(model, thresholds, text)
+
+
+# ----------------------------------------------------------------- threats, self-harm, sexual
+
+THREATS = [
+    "I am going to find out where you live and smash your face in",
+    "Somebody should shoot that headteacher",
+    "Touch my daughter again and I will kill you",
+    "I'll be waiting for you at the bus stop with my brother's knife",
+]
+
+
+@pytest.mark.parametrize("text", THREATS)
+def test_threat_to_a_person_is_a_threat(model, thresholds, text):
+    assert "threat" in flagged_labels(model, thresholds, text)
+
+
+@xfail("veiled threats without violent words are scored low (no such training examples)")
+def test_veiled_threat_is_flagged(model, thresholds):
+    text = "Nice car you've got. Shame if something happened to it tonight"
+    assert "threat" in flagged_labels(model, thresholds, text)
+
+
+def test_self_harm_encouragement(model, thresholds):
+    assert "self_harm" in flagged_labels(
+        model, thresholds, "Nobody wants you here, just go and end it all"
+    )
+
+
+def test_sexual_content(model, thresholds):
+    assert "sexual_explicit" in flagged_labels(
+        model, thresholds, "Send me a naked photo of yourself tonight"
+    )
+
+
+# ----------------------------------------------------------------- obfuscation
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("k1ll y0urself", "self_harm"),
+        ("go k.y.s loser", "self_harm"),
+        ("you st00pid b1tch", "insult"),
+        ("what a f*cking m0ron", "insult"),
+    ],
+)
+def test_obfuscated_spelling_is_still_caught(model, thresholds, text, label):
+    assert label in flagged_labels(model, thresholds, text)
+
+
+# ----------------------------------------------------------------- school words that sound violent
+
+HARD_NEGATIVES = [
+    "The Year 10 photographers shot the whole match from the touchline",
+    "Our relationships and sex education policy is open for parent consultation",
+    "World Mental Health Day: our wellbeing ambassadors ran a stall at lunch",
+    pytest.param(
+        "That revision session absolutely slayed, well done everyone",
+        marks=xfail("slang 'slayed' scores as obscene (learned from tweets where it is sexual)"),
+    ),
+    "History trip: Year 9 visited the battlefields where thousands died in 1916",
+    "Drama club performed a murder mystery evening for parents",
+]
+
+
+@pytest.mark.parametrize("text", HARD_NEGATIVES)
+def test_school_words_that_sound_violent_are_not_flagged(model, thresholds, text):
+    assert flagged_labels(model, thresholds, text) == set()
+
+
+def test_benign_announcement_scores_low(model):
+    s = scores(model, "Parents' evening is on Thursday from 4pm; book your slot on the app.")
+    assert max(s.values()) < 0.3
