@@ -9,6 +9,8 @@ import yaml
 
 from postcheck.errors import PostcheckError
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
 
 class YamlDoc:
     """A parsed YAML file plus the line number of each key path."""
@@ -46,8 +48,12 @@ def load_yaml(path: Path, error: type[PostcheckError], what: str) -> YamlDoc:
             fix="save the file as UTF-8",
         ) from exc
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = _Loader(text)  # parse once: keep the node tree for line numbers
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
