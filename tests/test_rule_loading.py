@@ -159,3 +159,13 @@ def test_shipped_rules_cover_the_clauses_the_issue_lists():
     clauses = {r.clause for r in load_rules()}
     wanted = {f"§5.2({c})" for c in "abcdefghi"} | {"§5.3", "§5.4", "§6.1(b)", "§6.1(d)", "§6.2(a)"}
     assert wanted <= clauses, wanted - clauses
+
+
+def test_a_doubled_backslash_in_a_regex_is_refused(tmp_path):
+    body = GOOD.replace(
+        '- patterns: {lemmas: [["you", "be", "pathetic"]]}',
+        "- patterns: {regex: ['\\\\bidiot\\\\b']}",
+    )
+    with pytest.raises(RuleError, match="doubled backslash") as info:
+        load_rule(write(tmp_path, body))
+    assert "single quotes" in info.value.fix

@@ -360,6 +360,14 @@ def _patterns(body: dict, doc: YamlDoc, here: tuple, rule_id: str, counter: list
     options = re2.Options()
     options.log_errors = False
     for i, pattern in enumerate(regexes):
+        doubled = re.search(r"\\\\[bBdDsSwW]", pattern)
+        if doubled:
+            raise RuleError(
+                f"the regular expression {pattern!r} has a doubled backslash "
+                f"({doubled.group()!r}), which matches a literal backslash",
+                where=doc.where(*here, "regex", i),
+                fix="in single quotes write one backslash ('\\b'); in double quotes write two",
+            )
         try:
             re2.compile(pattern, options)
         except Exception as exc:  # re2 raises its own error type
