@@ -72,7 +72,9 @@ def test_roster_errors(tmp_path):
 
 
 def test_model_paths_are_relative_to_the_config_file(tmp_path):
-    path = write(tmp_path, "toxicity: {backend: detoxify, checkpoint: m/x.ckpt, hf_dir: /abs/bert}\n")
+    path = write(
+        tmp_path, "toxicity: {backend: detoxify, checkpoint: m/x.ckpt, hf_dir: /abs/bert}\n"
+    )
     config = load_config(path)
     assert config.toxicity["checkpoint"] == str(tmp_path / "m" / "x.ckpt")
     assert config.toxicity["hf_dir"] == "/abs/bert"
