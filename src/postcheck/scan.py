@@ -144,7 +144,7 @@ def scan(
     resume: bool = False,
     progress: Callable[[Progress], None] | None = None,
     batch_size: int = 64,
-    dedupe_cache: int = 10_000,
+    dedupe_cache: int = 4_096,
 ) -> Summary:
     """Check every post in `paths`, write one record per post to `output_writer`, close it.
 
