@@ -136,7 +136,13 @@ def test_abuse_of_a_group_is_an_identity_attack(model, thresholds, text):
 
 THREATS = [
     "I am going to find out where you live and smash your face in",
-    "Somebody should shoot that headteacher",
+    pytest.param(
+        "Somebody should shoot that headteacher",
+        marks=xfail(
+            "incitement in the third person: threat scores 0.28, just under its 0.3 doubt "
+            "threshold (the post is still flagged, through toxicity: see the test below)"
+        ),
+    ),
     "Touch my daughter again and I will kill you",
     "I'll be waiting for you at the bus stop with my brother's knife",
 ]
@@ -145,6 +151,13 @@ THREATS = [
 @pytest.mark.parametrize("text", THREATS)
 def test_threat_to_a_person_is_a_threat(model, thresholds, text):
     assert "threat" in flagged_labels(model, thresholds, text)
+
+
+@pytest.mark.parametrize(
+    "text", [*THREATS[:1], "Somebody should shoot that headteacher", *THREATS[2:]]
+)
+def test_threat_is_flagged_by_some_label(model, thresholds, text):
+    assert flagged_labels(model, thresholds, text)
 
 
 @xfail("veiled threats without violent words are scored low (no such training examples)")
@@ -174,11 +187,23 @@ def test_sexual_content(model, thresholds):
         ("k1ll y0urself", "self_harm"),
         ("go k.y.s loser", "self_harm"),
         ("you st00pid b1tch", "insult"),
-        ("what a f*cking m0ron", "insult"),
+        pytest.param(
+            "what a f*cking m0ron",
+            "insult",
+            marks=xfail(
+                "de-obfuscation works (same scores as 'what a fucking moron', see below), but "
+                "an exclamation without 'you' scores insult 0.25, under its 0.3 threshold"
+            ),
+        ),
     ],
 )
 def test_obfuscated_spelling_is_still_caught(model, thresholds, text, label):
     assert label in flagged_labels(model, thresholds, text)
+
+
+def test_obfuscated_spelling_scores_like_the_plain_one(model):
+    assert scores(model, "what a f*cking m0ron") == scores(model, "what a fucking moron")
+    assert scores(model, "k1ll y0urs3lf") == scores(model, "kill yourself")
 
 
 # ----------------------------------------------------------------- school words that sound violent

@@ -44,8 +44,8 @@ THRESHOLDS_FILE = Path(__file__).resolve().parent / "thresholds.yml"
 #: The shipped weights (two files, each well under 2 MB) and their sha256, checked on load.
 #: models/train.py prints the new values after training.
 WEIGHTS_SHA256: dict[str, str] = {
-    "embedded-v1-tokens.npz": "e0e26aa3959f75a34dcedff341cb7996393b260b1352101696421a6acc1b5d5e",
-    "embedded-v1-head.npz": "9d8055e4eefe2df9988d0f78614e24d88c9fdbd0f66dc19f3022982e79e618d8",
+    "embedded-v1-tokens.npz": "091d4d2289e7b61419083dd773254c10e59bd84f0b5ef959b416caddf6e8fee8",
+    "embedded-v1-head.npz": "19910e8fb8bf8d09637a9c4b2c434bd69ab3834f73be2d03bf230e5228a81cc8",
 }
 
 RETRAIN = (
