@@ -29,12 +29,16 @@ def load_nlp():
     import spacy
 
     try:
-        return spacy.load(SPACY_MODEL)
+        # No dependency parser: nothing uses the parse, and the pipeline's own sentence
+        # recognizer ("senter") gives the sentence boundaries, faster. Entities are the same.
+        nlp = spacy.load(SPACY_MODEL, exclude=["parser"])
     except OSError as exc:
         raise ConfigError(
             f"the spaCy model {SPACY_MODEL} is not installed",
             fix="run the install command in README.md (it installs the pinned model)",
         ) from exc
+    nlp.enable_pipe("senter")
+    return nlp
 
 
 class Checker:
