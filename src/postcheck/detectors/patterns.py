@@ -64,8 +64,9 @@ class PatternsDetector:
                         f"words matched: {span.text!r}",
                     )  # fmt: skip
                 )
+            text = doc.text  # spaCy rebuilds it on every access
             for label, source, compiled in self._regex:
-                for m in compiled.finditer(doc.text):
+                for m in compiled.finditer(text):
                     if m.end() > m.start():
                         analysis.hits.append(
                             analysis.hit(
