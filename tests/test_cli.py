@@ -174,3 +174,56 @@ def test_console_script_end_to_end(tmp_path):
     )
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "§6.2(a)" in bad.stdout
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "exports"
+
+
+def test_scan_writes_one_record_per_post_and_reconciles(tmp_path, double_config, capsys):
+    out = tmp_path / "verdicts.jsonl"
+    code = main(
+        [
+            "scan",
+            str(FIXTURES / "linkedin" / "Shares.csv"),
+            "--config",
+            str(double_config),
+            "-o",
+            str(out),
+        ]
+    )
+    err = capsys.readouterr().err
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert code in (0, 1)
+    assert len(records) == 3
+    assert "3 posts read" in err and f"Written to {out}" in err
+    assert all("verdict" in r for r in records)
+
+
+def test_scan_html_report_from_a_twitter_archive(tmp_path, double_config, capsys):
+    out = tmp_path / "report.html"
+    code = main(["scan", str(FIXTURES / "twitter"), "--config", str(double_config), "-o", str(out)])
+    assert code in (0, 1)
+    html = out.read_text(encoding="utf-8")
+    assert html.lstrip().lower().startswith("<!doctype html")
+    assert "could not be checked" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["scan", "nowhere.zip"], "the export does not exist"),
+        (["scan", "FIXTURE", "--resume"], "--resume needs the -o file"),
+        (["scan", "FIXTURE", "--workers", "0"], "--workers must be at least 1"),
+        (["scan", "FIXTURE", "--text-column", "nope"], "there is no column 'nope'"),
+    ],
+)
+def test_scan_usage_errors_exit_2(argv, message, double_config, capsys):
+    fixture = str(FIXTURES / "generic" / "posts.csv")
+    argv = [fixture if a == "FIXTURE" else a for a in argv]
+    assert main([*argv, "--config", str(double_config)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_scan_bad_date_is_a_usage_error(capsys):
+    assert main(["scan", "x.csv", "--since", "last tuesday"]) == 2
+    assert "is not a date like 2024-09-01" in capsys.readouterr().err

@@ -24,6 +24,7 @@ examples:
   echo "Our trip to the zoo" | postcheck check -f json
   postcheck rules list
   postcheck rules explain self_harm_encouragement
+  postcheck scan twitter-archive.zip -f html -o report.html
 
 exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
             2 usage, configuration or input error.
@@ -268,8 +269,130 @@ def cmd_models(args) -> int:
     return EXIT_OK
 
 
+SCAN_EPILOG = """\
+examples:
+  postcheck scan twitter-archive.zip -f html -o report.html
+  postcheck scan facebook-export/ instagram-export/ -o verdicts.jsonl --workers 2
+  postcheck scan posts.csv --text-column message --since 2024-09-01 -f csv -o flagged.csv
+  postcheck scan twitter-archive.zip -f html -o report.html --resume   # after an interruption
+
+Every post read appears in the output exactly once: with its verdict, or as an error
+record saying why it could not be read. The summary reconciles:
+read = ok + doubt + breach + error + skipped by date.
+"""
+
+
 def _add_scan(sub) -> None:
-    """`postcheck scan` lands with the export readers (issue 4)."""
+    from postcheck.readers import FORMATS
+    from postcheck.scan import OUTPUT_FORMATS
+
+    scan = sub.add_parser(
+        "scan",
+        help="check a school account's history exported from X, Facebook, Instagram, "
+        "LinkedIn, or a CSV/JSONL file",
+        description="Check every post of one or more platform exports (folders, .zip archives "
+        "or files). Streams, shows progress on a terminal, and can resume after an "
+        "interruption.",
+        epilog=SCAN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scan.add_argument("paths", nargs="+", metavar="PATH", help="export folder, .zip or file")
+    scan.add_argument(
+        "--format", dest="input_format", choices=FORMATS, help="input format (default: detected)"
+    )
+    for column in ("text", "id", "date", "url"):
+        scan.add_argument(
+            f"--{column}-column", metavar="NAME", help=f"CSV/JSONL column holding the {column}"
+        )
+    scan.add_argument(
+        "-f", "--output-format", choices=OUTPUT_FORMATS, default=None,
+        help="output format (default: from the -o file name, else text)",
+    )  # fmt: skip
+    scan.add_argument("-o", "--output", type=Path, help="write here (default: standard output)")
+    scan.add_argument(
+        "--workers", type=int, default=1, help="processes to check posts with (default: 1)"
+    )
+    scan.add_argument("--since", type=_date, help="only posts on or after YYYY-MM-DD")
+    scan.add_argument("--until", type=_date, help="only posts on or before YYYY-MM-DD")
+    scan.add_argument(
+        "--resume", action="store_true", help="continue an interrupted scan to the same -o file"
+    )
+    scan.add_argument(
+        "--redact", action="store_true", help="mask personal data in the report itself"
+    )
+    _common(scan)
+    scan.set_defaults(handler=cmd_scan)
+
+
+def _date(value: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2024-09-01") from None
+
+
+def cmd_scan(args) -> int:
+    import functools
+
+    from postcheck.engine import Checker
+    from postcheck.scan import default_checkpoint_path, open_output, scan, tty_progress
+
+    config = _config(args)
+    if args.workers < 1:
+        raise PostcheckError(
+            f"--workers must be at least 1, not {args.workers}", fix="e.g. --workers 2"
+        )
+    if args.resume and args.output is None:
+        raise PostcheckError(
+            "--resume needs the -o file of the interrupted scan",
+            fix="run the same command again with the same -o FILE and --resume",
+        )
+    for path in args.paths:
+        if not Path(path).exists():
+            raise PostcheckError(
+                "the export does not exist",
+                where=str(path),
+                fix="give the path of the downloaded archive (.zip), its folder, or a file",
+            )
+    fmt = args.output_format or _format_from_name(args.output)
+    options = {
+        f"{c}_column": getattr(args, f"{c}_column")
+        for c in ("text", "id", "date", "url")
+        if getattr(args, f"{c}_column")
+    }
+    writer = open_output(fmt, args.output, redact=args.redact, colour=_colour(args, sys.stdout))
+    try:
+        summary = scan(
+            args.paths,
+            checker_factory=functools.partial(Checker, config),
+            output_writer=writer,
+            format=args.input_format,
+            reader_options=options,
+            workers=args.workers,
+            since=args.since,
+            until=args.until,
+            checkpoint_path=default_checkpoint_path(args.output) if args.output else None,
+            resume=args.resume,
+            progress=tty_progress(sys.stderr),
+        )
+    except BaseException:
+        abort = getattr(writer, "abort", None)
+        if abort:
+            abort()
+        raise
+    print(summary.line(), file=sys.stderr)
+    if args.output:
+        print(f"Written to {args.output}", file=sys.stderr)
+    return EXIT_FINDINGS if _RANK[summary.worst] >= _RANK[args.fail_on] else EXIT_OK
+
+
+def _format_from_name(path: Path | None) -> str:
+    suffix = path.suffix.lower().lstrip(".") if path else ""
+    return {"jsonl": "jsonl", "json": "jsonl", "csv": "csv", "html": "html", "htm": "html"}.get(
+        suffix, "text"
+    )
 
 
 def _rule_summary(rule) -> dict:
