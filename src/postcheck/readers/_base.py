@@ -11,7 +11,7 @@ import json
 import os
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -471,3 +471,39 @@ def member_sort_key(name: str) -> tuple[str, int, str]:
     stem = PurePosixPath(name).name
     numbers = re.findall(r"\d+", stem)
     return (str(PurePosixPath(name).parent), int(numbers[-1]) if numbers else 0, stem)
+
+
+def read_json_export(
+    path: str | Path,
+    *,
+    fmt: str,
+    posts_file: re.Pattern[str],
+    missing: str,
+    fix: str,
+    to_post: Callable[[dict, str, Export], Post],
+) -> Iterator[Post | ReadError]:
+    """The posts of a JSON export (Facebook, Instagram): the export folder or .zip, or one
+    posts file; each record becomes a Post via `to_post`, or a ReadError and reading goes on."""
+    target = Path(path)
+    single = target.is_file() and not zipfile.is_zipfile(target)
+    export = Export(target.parent, search_up=3) if single else Export(target)
+    try:
+        if single:
+            files = [target.name]
+        else:
+            files = sorted((n for n in export.names() if posts_file.search(n)), key=member_sort_key)
+            if not files:
+                raise ExportError(missing, where=str(target), fix=fix)
+        for name in files:
+            where = export.where(name)
+            for index, (line, item) in enumerate(export.iter_json(name)):
+                src = source(fmt, where, index)
+                if not isinstance(item, dict):
+                    yield ReadError(src, f"line {line}", "this record is not a post object")
+                    continue
+                try:
+                    yield to_post(item, src, export)
+                except (ValueError, TypeError, AttributeError) as exc:
+                    yield ReadError(src, f"line {line}", f"the post cannot be read: {exc}")
+    finally:
+        export.close()

@@ -17,15 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from postcheck.errors import ExportError
 from postcheck.readers._base import (
     Export,
-    ReadError,
     ReadResult,
     fix_mojibake,
-    member_sort_key,
     parse_date,
-    source,
+    read_json_export,
     stable_id,
 )
 from postcheck.schema import Media, Post
@@ -42,44 +39,14 @@ def looks_like(names: list[str]) -> bool:
 
 def read(path: str | Path, **_options: Any) -> Iterator[ReadResult]:
     """Yield one Post per Facebook post (or a ReadError for one that cannot be read)."""
-    target = Path(path)
-    single = target.is_file() and not export_is_zip(target)
-    export = Export(target.parent, search_up=3) if single else Export(target)
-    try:
-        if single:
-            files = [target.name]
-        else:
-            files = sorted((n for n in export.names() if POSTS_FILE.search(n)), key=member_sort_key)
-            if not files:
-                raise ExportError(
-                    "no posts/your_posts_1.json in this Facebook export",
-                    where=str(target),
-                    fix="download your information from Facebook in JSON format "
-                    "(not HTML), including 'Posts'",
-                )
-        for name in files:
-            yield from _read_file(export, name)
-    finally:
-        export.close()
-
-
-def export_is_zip(path: Path) -> bool:
-    import zipfile
-
-    return path.is_file() and zipfile.is_zipfile(path)
-
-
-def _read_file(export: Export, name: str) -> Iterator[ReadResult]:
-    where = export.where(name)
-    for index, (line, item) in enumerate(export.iter_json(name)):
-        src = source(FORMAT, where, index)
-        if not isinstance(item, dict):
-            yield ReadError(src, f"line {line}", "this record is not a post object")
-            continue
-        try:
-            yield _post(item, src, export)
-        except (ValueError, TypeError, AttributeError) as exc:
-            yield ReadError(src, f"line {line}", f"the post cannot be read: {exc}")
+    return read_json_export(
+        path,
+        fmt=FORMAT,
+        posts_file=POSTS_FILE,
+        missing="no posts/your_posts_1.json in this Facebook export",
+        fix="download your information from Facebook in JSON format (not HTML), including 'Posts'",
+        to_post=_post,
+    )
 
 
 def _post(item: dict, src: str, export: Export) -> Post:
