@@ -119,17 +119,20 @@ class Checker:
     def _hits(self, posts: list[Post]) -> list[list[Hit]]:
         for post in posts:
             self.validate(post)
-        analyses_per_post = self._analyse(posts)
-        flat = [a for analyses in analyses_per_post for a in analyses]
-        for detector in self.detectors:
-            detector.detect(flat)
-        return [
-            sorted(
-                (h for a in analyses for h in a.hits if self._not_allowed(h)),
-                key=lambda h: (h.start, h.end, h.detector, h.label),
-            )
-            for analyses in analyses_per_post
-        ]
+        # spaCy keeps every new string it meets; the memory zone frees this batch's, so a
+        # long scan does not grow. Docs never leave it: Hits hold plain copies.
+        with self.nlp.memory_zone():
+            analyses_per_post = self._analyse(posts)
+            flat = [a for analyses in analyses_per_post for a in analyses]
+            for detector in self.detectors:
+                detector.detect(flat)
+            return [
+                sorted(
+                    (h for a in analyses for h in a.hits if self._not_allowed(h)),
+                    key=lambda h: (h.start, h.end, h.detector, h.label),
+                )
+                for analyses in analyses_per_post
+            ]
 
     def _analyse(self, posts: list[Post]) -> list[list[Analysis]]:
         """Normalise each post and build ONE spaCy Doc per chunk, with nlp.pipe."""
