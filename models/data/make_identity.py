@@ -107,30 +107,30 @@ SHORT = [
 ]
 
 
+#: Every label, all 0.0: these posts are benign.
+ZERO = dict.fromkeys(
+    ("toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack",
+     "sexual_explicit", "self_harm"),
+    0.0,
+)  # fmt: skip
+
+
+def write_jsonl(rows: list[dict], name: str) -> None:
+    """Write `rows` to `name` beside this script, one JSON object a line."""
+    out = Path(__file__).with_name(name)
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    print(f"wrote {len(rows)} rows to {out}")
+
+
 def main() -> None:
     rng = random.Random(3)
-    zero = {
-        k: 0.0
-        for k in (
-            "toxicity",
-            "severe_toxicity",
-            "obscene",
-            "threat",
-            "insult",
-            "identity_attack",
-            "sexual_explicit",
-            "self_harm",
-        )
-    }
     rows = []
     for group, terms in TERMS.items():
         for term in terms:
             for frame in rng.sample(FRAMES, 6) + rng.sample(SHORT, 4):
                 text = frame.format(t=term, T=term[0].upper() + term[1:])
-                rows.append({"text": text, "labels": zero, "characteristic": group})
-    out = Path(__file__).with_name("identity_neutral.jsonl")
-    out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    print(f"wrote {len(rows)} rows to {out}")
+                rows.append({"text": text, "labels": ZERO, "characteristic": group})
+    write_jsonl(rows, "identity_neutral.jsonl")
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ terms (identity_neutral.jsonl covers those). Seeded; the project's own frames an
 
 from __future__ import annotations
 
-import json
 import random
-from pathlib import Path
+
+from make_identity import ZERO, write_jsonl  # same folder: run as a script
 
 NAMES = [
     "Mia",
@@ -98,19 +98,6 @@ FRAMES = [
 
 def main() -> None:
     rng = random.Random(5)
-    zero = {
-        k: 0.0
-        for k in (
-            "toxicity",
-            "severe_toxicity",
-            "obscene",
-            "threat",
-            "insult",
-            "identity_attack",
-            "sexual_explicit",
-            "self_harm",
-        )
-    }
     rows = []
     seen = set()
     while len(rows) < 300:
@@ -120,10 +107,8 @@ def main() -> None:
         text = text.replace(" a a", " an a").replace(" a i", " an i").replace(" a e", " an e")
         if text not in seen:
             seen.add(text)
-            rows.append({"text": text, "labels": zero})
-    out = Path(__file__).with_name("praise.jsonl")
-    out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    print(f"wrote {len(rows)} rows to {out}")
+            rows.append({"text": text, "labels": ZERO})
+    write_jsonl(rows, "praise.jsonl")
 
 
 if __name__ == "__main__":
