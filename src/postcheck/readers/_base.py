@@ -289,11 +289,16 @@ def iter_json_array(
         match = _JS_ASSIGNMENT.match(buf)
         if match:
             pos = match.end()
-    while True:
-        while pos < len(buf) and buf[pos] in _WS:
-            pos += 1
-        if pos < len(buf) or not fill():
-            break
+
+    def skip_whitespace(at: int) -> int:
+        """The next non-blank position from `at`, reading more as needed (len(buf) at EOF)."""
+        while True:
+            while at < len(buf) and buf[at] in _WS:
+                at += 1
+            if at < len(buf) or not fill():
+                return at
+
+    pos = skip_whitespace(pos)
     if pos >= len(buf):
         raise fail(
             "the file is empty",
@@ -323,11 +328,7 @@ def iter_json_array(
     expect_value = True
     first = True
     while True:
-        while True:
-            while pos < len(buf) and buf[pos] in _WS:
-                pos += 1
-            if pos < len(buf) or not fill():
-                break
+        pos = skip_whitespace(pos)
         if pos >= len(buf):
             raise fail(
                 "the file ends in the middle of the list (it is truncated)", pos, _TRUNCATED_FIX
