@@ -3,6 +3,11 @@ neutrally or positively (Equality Act 2010), so the model does not learn that id
 alone mean abuse. Frames and terms are the project's own; seeded, so re-running gives the
 same file.
 
+The first part is community posts ("Our Sikh pupils led ..."). The second names a person or
+"you" with an identity term ("Aisha is a kind Muslim", "Tomasz is a brilliant deaf student",
+"You are a proud trans teacher", "I am gay", "We welcome refugee families"), since those
+are the shapes identity attacks and insults take; names come from names.py.
+
     python models/data/make_identity.py
 """
 
@@ -10,7 +15,10 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
+
+from names import NAMES, article  # same folder: run as a script
 
 TERMS = {
     "age": ["older", "elderly", "young", "teenage", "retired", "senior"],
@@ -107,6 +115,126 @@ SHORT = [
 ]
 
 
+# Terms that describe one person ("a deaf student", "a Muslim colleague") and read well
+# before "people" too, by characteristic; "sex" only in the person frames.
+PERSON_TERMS = {
+    "age": ["older", "young", "retired", "teenage", "elderly", "sixty-year-old"],
+    "disability": [
+        "disabled", "deaf", "Deaf", "blind", "autistic", "dyslexic", "wheelchair-using",
+        "partially sighted", "neurodivergent", "dyspraxic",
+    ],
+    "gender_reassignment": ["trans", "transgender", "non-binary"],
+    "marriage": ["married", "civil-partnered"],
+    "pregnancy": ["pregnant"],
+    "race": [
+        "Black", "white", "Asian", "British Asian", "Chinese", "Indian", "Pakistani",
+        "Bangladeshi", "Nigerian", "Ghanaian", "Somali", "Polish", "Romanian", "Irish",
+        "Caribbean", "Jamaican", "mixed-race", "Arab", "Kurdish", "Turkish", "Vietnamese",
+        "Filipino", "Brazilian", "Eritrean", "Ukrainian", "Roma", "Traveller", "immigrant",
+        "refugee", "Jewish",
+    ],
+    "religion": [
+        "Muslim", "Jewish", "Christian", "Catholic", "Hindu", "Sikh", "Buddhist", "atheist",
+        "Jain", "Quaker",
+    ],
+    "sex": ["female", "male"],
+    "sexual_orientation": ["gay", "lesbian", "bisexual", "queer", "LGBTQ+", "straight"],
+}  # fmt: skip
+# Nouns for a person ("Aisha is a kind Muslim", "I am a Jew"), by characteristic.
+PERSON_NOUNS = {
+    "age": ["pensioner", "older woman", "older man", "teenager"],
+    "disability": ["wheelchair user", "deaf woman", "blind man", "autistic girl", "amputee"],
+    "gender_reassignment": ["trans woman", "trans man", "non-binary person"],
+    "marriage": ["married woman", "newly-wed"],
+    "pregnancy": ["mum-to-be", "pregnant woman"],
+    "race": [
+        "Black woman", "Black man", "Asian woman", "immigrant", "refugee", "Traveller",
+        "Nigerian", "Pakistani", "Somali", "Pole", "Romanian", "Arab", "Kurd", "Jew",
+    ],
+    "religion": ["Muslim", "Jew", "Christian", "Catholic", "Hindu", "Sikh", "Buddhist", "atheist"],
+    "sex": ["woman", "man", "girl", "boy"],
+    "sexual_orientation": ["gay man", "lesbian", "bisexual woman", "gay dad", "queer artist"],
+}  # fmt: skip
+GOOD_ADJ = [
+    "kind", "proud", "brilliant", "talented", "caring", "thoughtful", "wonderful", "gifted",
+    "dedicated", "inspiring", "cheerful", "generous", "respected", "fantastic", "gentle",
+    "hard-working", "funny", "brave", "lovely", "patient", "creative", "superb",
+]  # fmt: skip
+PERSON_ROLE = [
+    "student", "pupil", "teacher", "colleague", "leader", "coach", "scientist", "artist",
+    "governor", "parent", "mum", "dad", "athlete", "writer", "nurse", "volunteer", "musician",
+    "footballer", "headteacher", "role model", "friend", "neighbour",
+]  # fmt: skip
+BEING = [
+    "part of who I am", "nothing to hide", "something to celebrate", "just one part of me",
+    "normal", "not a barrier to anything", "something I am proud of", "a gift",
+    "who I am, and I love it",
+]  # fmt: skip
+GOOD_VERB = ["support", "welcome", "respect", "celebrate", "include", "stand with", "value"]
+# {n} name, {x} article, {a} adjective, {t} term, {T} term capitalised, {r} role,
+# {w} noun, {b} BEING, {v}/{V} verb
+TERM_FRAMES = [
+    "{n} is {x} {a} {t} {r}",
+    "{n} is {x} {a} {t} {r}!",
+    "You are {x} {a} {t} {r}",
+    "You're {x} {a} {t} {r}, {n}",
+    "What {x} {a} {t} {r} {n} is",
+    "I am {t}",
+    "I'm {t}",
+    "I'm {t} and I teach Year 5",
+    "Yes, {n} is {t}",
+    "Being {t} is {b}",
+    "Being {t} is {b}.",
+    "{V} {t} people",
+    "We {v} {t} people",
+    "Our school will always {v} {t} people",
+    "Proud to be {t}",
+    "{T} and proud",
+    "{T} and proud!",
+    "Proudly {t}",
+    "Still {t}, still proud",
+]
+NOUN_FRAMES = [
+    "{n} is {x} {a} {w}",
+    "{n} is {x} {a} {w}!",
+    "You are {x} {a} {w}, {n}",
+    "I am {x} {w}",
+    "I'm {x} {w}",
+    "I'm {x} {w} and a teacher",
+    "As {x} {w}, I loved this assembly",
+]
+
+
+def key(text: str) -> str:
+    """What two texts share when they differ only in case and punctuation."""
+    return re.sub(r"[^a-z0-9]+", "", text.lower())
+
+
+def about_people(rng: random.Random, seen: set[str], n: int = 850) -> list[dict]:
+    """`n` posts naming a person or "you" with an identity term, none whose key is in `seen`."""
+    rows = []
+    while len(rows) < n:
+        group = rng.choice(sorted(PERSON_TERMS))
+        a = rng.choice(GOOD_ADJ)
+        if rng.random() < 0.7:
+            frame, t = rng.choice(TERM_FRAMES), rng.choice(PERSON_TERMS[group])
+            if group == "sex" and "people" in frame:
+                continue
+            x = article(a) if "{a}" in frame else article(t)
+        else:
+            frame, t = rng.choice(NOUN_FRAMES), rng.choice(PERSON_NOUNS[group])
+            x = article(a) if "{a}" in frame else article(t)
+        v = rng.choice(GOOD_VERB)
+        text = frame.format(
+            n=rng.choice(NAMES), x=x, a=a, t=t, T=t[0].upper() + t[1:], w=t,
+            r=rng.choice(PERSON_ROLE), b=rng.choice(BEING), v=v, V=v[0].upper() + v[1:],
+        )  # fmt: skip
+        if key(text) not in seen:
+            seen.add(key(text))
+            rows.append({"text": text, "labels": ZERO, "characteristic": group})
+    return rows
+
+
 #: Every label, all 0.0: these posts are benign.
 ZERO = dict.fromkeys(
     ("toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack",
@@ -130,6 +258,7 @@ def main() -> None:
             for frame in rng.sample(FRAMES, 6) + rng.sample(SHORT, 4):
                 text = frame.format(t=term, T=term[0].upper() + term[1:])
                 rows.append({"text": text, "labels": ZERO, "characteristic": group})
+    rows += about_people(random.Random(11), {key(r["text"]) for r in rows})
     write_jsonl(rows, "identity_neutral.jsonl")
 
 

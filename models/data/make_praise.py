@@ -1,7 +1,9 @@
 """Write praise.jsonl: short posts praising a named person or "you", as school accounts
-write them daily ("Mia is a superb captain"). Without them the model learns that
-"<person> is a <noun>" / "you are a ..." is how insults look. Roles only, no identity
-terms (identity_neutral.jsonl covers those). Seeded; the project's own frames and names.
+write them daily ("Mia is a superb captain", "Kwabena is so thoughtful", "You're brilliant").
+Without them the model learns that "<person> is a <noun>" / "you are a ..." is how insults
+look, and that an unfamiliar name is a warning sign. Names from names.py (many cultures,
+short and uncommon ones too); roles only, no identity terms (identity_neutral.jsonl covers
+those). All labels 0. Seeded; the project's own frames and names.
 
     python models/data/make_praise.py
 """
@@ -10,89 +12,55 @@ from __future__ import annotations
 
 import random
 
-from make_identity import ZERO, write_jsonl  # same folder: run as a script
+from make_identity import ZERO, key, write_jsonl  # same folder: run as a script
+from names import NAMES, article
 
-NAMES = [
-    "Mia",
-    "Oliver",
-    "Aisha",
-    "Tomasz",
-    "Priya",
-    "Kwame",
-    "Chloe",
-    "Dylan",
-    "Fatima",
-    "Noah",
-    "Sofia",
-    "Jayden",
-    "Mrs Okafor",
-    "Mr Byrne",
-    "Ms Lewandowska",
-    "Dr Shah",
-    "Ellie",
-    "Hamza",
-    "Grace",
-    "Reuben",
-    "Leah",
-    "Arjun",
-    "Miss Evans",
-    "Mr Nguyen",
-]
 ADJ = [
-    "brilliant",
-    "kind",
-    "amazing",
-    "superb",
-    "talented",
-    "thoughtful",
-    "hard-working",
-    "fantastic",
-    "generous",
-    "inspiring",
-    "patient",
-    "creative",
-    "dedicated",
-    "wonderful",
-    "fearless",
-    "gifted",
-    "cheerful",
-    "reliable",
-    "remarkable",
-    "true",
-]
+    "brilliant", "kind", "amazing", "superb", "talented", "thoughtful", "hard-working",
+    "fantastic", "generous", "inspiring", "patient", "creative", "dedicated", "wonderful",
+    "fearless", "gifted", "cheerful", "reliable", "remarkable", "gracious", "caring", "lovely",
+    "fun", "neat", "diligent", "helpful", "polite", "friendly", "brave", "clever", "funny",
+    "calm", "confident", "curious", "determined", "enthusiastic", "gentle", "honest",
+    "imaginative", "loyal", "organised", "positive", "resilient", "respectful", "sensible",
+    "supportive", "warm", "witty", "considerate", "conscientious", "energetic", "hilarious",
+    "humble", "incredible", "outstanding", "excellent", "skilful", "smart", "sweet",
+    "terrific", "trustworthy", "upbeat", "fabulous", "marvellous", "splendid", "awesome",
+]  # fmt: skip
 ROLE = [
-    "captain",
-    "reader",
-    "friend",
-    "scientist",
-    "leader",
-    "artist",
-    "mathematician",
-    "goalkeeper",
-    "musician",
-    "role model",
-    "teacher",
-    "coach",
-    "volunteer",
-    "writer",
-    "helper",
-    "team player",
-    "historian",
-    "chef",
-    "student",
-    "mentor",
-]
+    "captain", "reader", "friend", "scientist", "leader", "artist", "mathematician",
+    "goalkeeper", "musician", "role model", "teacher", "coach", "volunteer", "writer",
+    "helper", "team player", "historian", "chef", "student", "mentor", "pupil", "classmate",
+    "colleague", "headteacher", "teaching assistant", "librarian", "dancer", "singer",
+    "runner", "swimmer", "striker", "debater", "poet", "programmer", "engineer", "baker",
+    "gardener", "prefect", "school councillor", "reading buddy", "lunchtime supervisor",
+    "caretaker", "governor", "parent volunteer", "netball player", "chess player", "actor",
+    "problem solver", "listener", "storyteller",
+]  # fmt: skip
+# {n} name, {a} adjective, {x} its article ("a"/"an"), {r} role
 FRAMES = [
-    "{n} is a {a} {r}",
-    "{n} is such a {a} {r}!",
-    "You are a {a} {r}, {n}",
-    "You're a {a} {r}",
-    "{n}, you are a {a} {r}. Well done!",
-    "What a {a} {r} {n} is",
-    "Congratulations {n}, a {a} {r}",
+    "{n} is {x} {a} {r}",
+    "{n} is such {x} {a} {r}!",
+    "You are {x} {a} {r}, {n}",
+    "You're {x} {a} {r}",
+    "You are {x} {a} {r}",
+    "{n}, you are {x} {a} {r}. Well done!",
+    "What {x} {a} {r} {n} is",
+    "What {x} {a} {r} {n} is!",
+    "Congratulations {n}, {x} {a} {r}",
     "Our {r} {n} is {a}",
-    "{n} has been a {a} {r} all year",
+    "{n} has been {x} {a} {r} all year",
     "Thank you {n}, you are {a}",
+    "Shout out to {n}, {x} {a} {r}",
+    "Everyone agrees {n} is {x} {a} {r}",
+    "{n} is so {a}",
+    "{n} is so {a}!",
+    "{n} is just so {a}",
+    "{n} is {a}",
+    "You're {a}",
+    "You're so {a}",
+    "You are so {a}, {n}!",
+    "Well done {n}, you're {a}",
+    "{n} you are {a}!!",
 ]
 
 
@@ -100,13 +68,13 @@ def main() -> None:
     rng = random.Random(5)
     rows = []
     seen = set()
-    while len(rows) < 300:
-        f = rng.choice(FRAMES)
+    while len(rows) < 800:
         a = rng.choice(ADJ)
-        text = f.format(n=rng.choice(NAMES), a=a, r=rng.choice(ROLE))
-        text = text.replace(" a a", " an a").replace(" a i", " an i").replace(" a e", " an e")
-        if text not in seen:
-            seen.add(text)
+        text = rng.choice(FRAMES).format(n=rng.choice(NAMES), a=a, x=article(a), r=rng.choice(ROLE))
+        if rng.random() < 0.1:
+            text = text.lower()
+        if key(text) not in seen:
+            seen.add(key(text))
             rows.append({"text": text, "labels": ZERO})
     write_jsonl(rows, "praise.jsonl")
 
