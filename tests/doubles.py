@@ -15,14 +15,20 @@ KEYWORDS = {
 }
 
 
+#: Words the double is unsure about: 0.7, between its doubt (0.5) and breach (0.9) thresholds.
+BORDERLINE = {"insult": ["silly"]}
+
+
 class KeywordToxicity:
-    """Scores 0.95 for a label when one of its keywords appears, else 0.01."""
+    """Scores 0.95 for a label when one of its keywords appears, 0.7 for a BORDERLINE
+    word, else 0.01. Its calibrated thresholds: doubt 0.5, breach 0.9 for every label."""
 
     name = "keyword-double"
     labels = TOXICITY_LABELS
 
     def __init__(self) -> None:
         self.calls: list[list[str]] = []
+        self.thresholds = {label: {"doubt": 0.5, "breach": 0.9} for label in self.labels}
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         self.calls.append(list(texts))
@@ -30,6 +36,9 @@ class KeywordToxicity:
         for text in texts:
             lowered = text.lower()
             row = {label: 0.01 for label in self.labels}
+            for label, words in BORDERLINE.items():
+                if any(w in lowered for w in words):
+                    row[label] = 0.7
             for label, words in KEYWORDS.items():
                 if any(w in lowered for w in words):
                     row[label] = 0.95

@@ -182,3 +182,40 @@ def test_library_entry_point(monkeypatch):
 
     assert postcheck.Checker is Checker
     assert callable(postcheck.check)
+
+
+CALIBRATED_RULE = """\
+clause: "§5.2(b)"
+quote: "amounts to bullying"
+severity: breach
+detect:
+  - toxicity: {labels: [insult]}
+message: "An insult, by the model's own thresholds."
+suggestion: "Remove it."
+examples: {fail: ["you are an idiot"], pass: ["a lovely day"]}
+"""
+
+
+@pytest.fixture(scope="module")
+def calibrated_engine(checker, tmp_path_factory):
+    path = tmp_path_factory.mktemp("calibrated") / "calibrated.yml"
+    path.write_text(CALIBRATED_RULE, encoding="utf-8")
+    backend = checker.detectors[2].backend
+    return Checker(checker.config, toxicity_backend=backend, rules=[load_rule(path)])
+
+
+def test_model_rules_default_to_the_models_calibrated_thresholds(calibrated_engine, engine):
+    # "silly" scores 0.7 with the double: above its doubt threshold (0.5), below 0.8
+    assert fired(calibrated_engine.check("That was a silly thing to say.")) == {"calibrated"}
+    # the same score misses a rule with an explicit `min_score: 0.8`
+    assert not fired(engine.check("That was a silly thing to say."))
+
+
+def test_a_breach_resting_on_an_unsure_model_score_is_a_doubt(calibrated_engine):
+    engine = calibrated_engine
+    unsure = engine.check("That was a silly thing to say.")
+    assert [(f.rule, f.severity) for f in unsure.findings] == [("calibrated", "doubt")]
+    assert unsure.verdict == "doubt"
+    sure = engine.check("You are an idiot.")  # 0.95, above the breach threshold (0.9)
+    assert ("calibrated", "breach") in [(f.rule, f.severity) for f in sure.findings]
+    assert sure.verdict == "breach"

@@ -92,6 +92,15 @@ def test_a_good_rule_loads(tmp_path):
             "0.8",
         ),
         (
+            (
+                '- patterns: {lemmas: [["you", "be", "pathetic"]]}',
+                "- toxicity: {labels: [insult], min_score: high}",
+            ),
+            "or `doubt`/`breach` (the model's calibrated thresholds), not 'high'",
+            5,
+            "leave it out",
+        ),
+        (
             ("detect:", "detect:\n  - patterns: {words: [x]}\n  - pii: {labels: [PERSON]}"),
             "unknown key `words`",
             5,
@@ -169,3 +178,23 @@ def test_a_doubled_backslash_in_a_regex_is_refused(tmp_path):
     with pytest.raises(RuleError, match="doubled backslash") as info:
         load_rule(write(tmp_path, body))
     assert "single quotes" in info.value.fix
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ("{labels: [insult]}", "doubt"),
+        ("{labels: [insult], min_score: breach}", "breach"),
+        ("{labels: [insult], min_score: 0.75}", 0.75),
+    ],
+)
+def test_model_thresholds_default_to_the_calibrated_doubt(tmp_path, condition, expected):
+    body = GOOD.replace(
+        '- patterns: {lemmas: [["you", "be", "pathetic"]]}', f"- toxicity: {condition}"
+    )
+    leaf = load_rule(write(tmp_path, body)).detect.leaves()[0]
+    assert leaf.min_score == expected
+    calibrated = {"insult": {"doubt": 0.4, "breach": 0.7}}
+    want = {"doubt": 0.4, "breach": 0.7}.get(expected, expected)
+    assert leaf.threshold("insult", calibrated) == want
+    assert leaf.threshold("insult", {}) == (0.5 if isinstance(expected, str) else expected)

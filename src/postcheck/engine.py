@@ -10,7 +10,7 @@ from postcheck.config import Config, load_config
 from postcheck.detectors import Analysis
 from postcheck.errors import ConfigError, InputError
 from postcheck.normalise import Normalised, normalise
-from postcheck.rules import Rule, check_severity, load_rules
+from postcheck.rules import UNCALIBRATED_THRESHOLD, Rule, check_severity, load_rules
 from postcheck.schema import Finding, Hit, Post, Verdict
 
 if TYPE_CHECKING:
@@ -61,6 +61,8 @@ class Checker:
         self.rules = rules if rules is not None else select_rules(self.config)
         self.nlp = load_nlp()
         backend = toxicity_backend or load_backend(self.config.toxicity)
+        #: the model's calibrated {label: {doubt, breach}}: rules' default thresholds
+        self.calibrated: dict[str, dict[str, float]] = dict(getattr(backend, "thresholds", {}))
         patterns = [leaf for rule in self.rules for leaf in rule.pattern_leaves()]
         self.detectors = [
             PiiDetector(self.nlp, self.config),
@@ -147,15 +149,26 @@ class Checker:
             out[index].append(Analysis(post=posts[index], normalised=norm, doc=doc, offset=offset))
         return out
 
+    def _severity(self, rule: Rule, evidence: list[Hit]) -> str:
+        """The rule's severity, except that a breach resting only on model scores below the
+        model's calibrated `breach` thresholds is a doubt: the model is not sure."""
+        if rule.severity != "breach" or any(h.detector != "toxicity" for h in evidence):
+            return rule.severity
+        sure = any(
+            h.score >= self.calibrated.get(h.label, {}).get("breach", UNCALIBRATED_THRESHOLD)
+            for h in evidence
+        )
+        return "breach" if sure else "doubt"
+
     def _not_allowed(self, hit: Hit) -> bool:
         return hit.detector == "toxicity" or hit.text.strip().lower() not in self._allowed
 
     def _verdict(self, post: Post, hits: list[Hit]) -> Verdict:
         findings = []
         for rule in self.rules:
-            evidence = rule.detect.evidence(hits)
+            evidence = rule.detect.evidence(hits, self.calibrated)
             if evidence:
-                findings.append(_finding(rule, post, evidence))
+                findings.append(_finding(rule, post, evidence, self._severity(rule, evidence)))
         scores = dict(self._zero_scores)
         for hit in hits:
             key = f"{hit.detector}.{hit.label}"
@@ -167,7 +180,7 @@ class Checker:
         return Verdict(verdict=verdict, findings=findings, scores=scores, post=post)
 
 
-def _finding(rule: Rule, post: Post, evidence: list[Hit]) -> Finding:
+def _finding(rule: Rule, post: Post, evidence: list[Hit], severity: str) -> Finding:
     unique = sorted(set(evidence), key=lambda h: (h.start, h.end, h.detector, h.label))
     # Point at the most specific words: matched patterns or personal data before a
     # model's sentence-level score.
@@ -184,7 +197,7 @@ def _finding(rule: Rule, post: Post, evidence: list[Hit]) -> Finding:
         rule=rule.id,
         clause=rule.clause,
         quote=rule.quote,
-        severity=rule.severity,
+        severity=severity,
         message=rule.message,
         suggestion=rule.suggestion,
         start=start,

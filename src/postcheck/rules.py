@@ -7,6 +7,7 @@ produces a Finding that cites its clause. See README.md for the file format.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -28,6 +29,10 @@ _EXAMPLE_HELP = {
     "pass": "a near-miss it must not flag",
 }
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+#: `min_score` words for model labels: the model's own calibrated thresholds.
+CALIBRATED = ("doubt", "breach")
+#: Used for a model label the active backend has no calibrated threshold for.
+UNCALIBRATED_THRESHOLD = 0.5
 
 
 def detector_labels() -> dict[str, set[str] | None]:
@@ -51,36 +56,46 @@ class Condition:
     kind: str  # any | all | not | pii | toxicity | media | patterns
     children: list[Condition] = field(default_factory=list)
     labels: frozenset[str] = frozenset()
-    min_score: float = 0.0
+    #: a number, or "doubt"/"breach": the active model's calibrated threshold per label
+    min_score: float | str = 0.0
     pattern_id: str = ""
     phrases: list[str] = field(default_factory=list)
     lemmas: list[list[str]] = field(default_factory=list)
     regex: list[str] = field(default_factory=list)
 
-    def evidence(self, hits: list[Hit]) -> list[Hit] | None:
-        """The hits that satisfy this condition, or None when it is not satisfied."""
+    def evidence(
+        self, hits: list[Hit], calibrated: Mapping[str, Mapping[str, float]] | None = None
+    ) -> list[Hit] | None:
+        """The hits that satisfy this condition, or None when it is not satisfied.
+        `calibrated`: {label: {"doubt": x, "breach": y}} of the active toxicity model."""
         if self.kind == "any":
-            found = [e for c in self.children if (e := c.evidence(hits)) is not None]
+            found = [e for c in self.children if (e := c.evidence(hits, calibrated)) is not None]
             return [h for e in found for h in e] if found else None
         if self.kind == "all":
             out: list[Hit] = []
             for c in self.children:
-                e = c.evidence(hits)
+                e = c.evidence(hits, calibrated)
                 if e is None:
                     return None
                 out.extend(e)
             return out
         if self.kind == "not":
-            return [] if self.children[0].evidence(hits) is None else None
+            return [] if self.children[0].evidence(hits, calibrated) is None else None
         label = self.pattern_id if self.kind == "patterns" else None
         chosen = [
             h
             for h in hits
             if h.detector == self.kind
             and (h.label == label if label else h.label in self.labels)
-            and h.score >= self.min_score
+            and h.score >= self.threshold(h.label, calibrated)
         ]
         return chosen or None
+
+    def threshold(self, label: str, calibrated: Mapping[str, Mapping[str, float]] | None) -> float:
+        """The score a hit with `label` needs to count as evidence."""
+        if isinstance(self.min_score, str):
+            return (calibrated or {}).get(label, {}).get(self.min_score, UNCALIBRATED_THRESHOLD)
+        return self.min_score
 
     def leaves(self) -> list[Condition]:
         if self.kind in COMBINATORS:
@@ -307,12 +322,17 @@ def _condition(
                 where=doc.where(*here, "labels"),
                 fix=f"allowed labels: {', '.join(sorted(labels[kind] or []))}",
             )
-    score = body.get("min_score", 0.0)
+    # a model's labels default to its calibrated `doubt` threshold (models/MODEL_CARD.md)
+    score = body.get("min_score", "doubt" if kind == "toxicity" else 0.0)
+    if kind == "toxicity" and score in CALIBRATED:
+        return Condition(kind, labels=frozenset(wanted), min_score=score)
     if not isinstance(score, int | float) or isinstance(score, bool) or not 0 <= score <= 1:
+        words = " or `doubt`/`breach` (the model's calibrated thresholds)"
         raise RuleError(
-            f"`min_score` must be a number from 0 to 1, not {score!r}",
+            f"`min_score` must be a number from 0 to 1"
+            f"{words if kind == 'toxicity' else ''}, not {score!r}",
             where=doc.where(*here, "min_score"),
-            fix="e.g. `min_score: 0.8`",
+            fix="e.g. `min_score: 0.8`" + (", or leave it out" if kind == "toxicity" else ""),
         )
     return Condition(kind, labels=frozenset(wanted), min_score=float(score))
 

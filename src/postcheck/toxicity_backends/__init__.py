@@ -30,6 +30,10 @@ class ToxicityBackend(Protocol):
 
     name: str
     labels: tuple[str, ...]
+    #: {label: {"doubt": x, "breach": y}}: the scores at which rules that leave out
+    #: `min_score` raise doubt, and at which their findings may be a breach (a backend
+    #: without them gets 0.5 for both)
+    thresholds: dict[str, dict[str, float]]
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """One dict per text: label -> probability in [0, 1]."""

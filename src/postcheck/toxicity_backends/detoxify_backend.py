@@ -447,6 +447,9 @@ def load_detoxify_checkpoint(
     return model, tokenizer, [LABEL_NAMES.get(c, c) for c in classes], max_tokens
 
 
+DETOXIFY_THRESHOLDS = {"doubt": 0.5, "breach": 0.8}
+
+
 class DetoxifyBackend:
     """A loaded Detoxify model, scoring texts on CPU (or the configured device)."""
 
@@ -475,7 +478,15 @@ class DetoxifyBackend:
         columns = {c: i for i, c in enumerate(class_names) if c in TOXICITY_LABELS}
         self.labels = tuple(label for label in TOXICITY_LABELS if label in columns)
         self._columns = [columns[label] for label in self.labels]
-        self._info = {**info, "labels": list(self.labels), "device": device}
+        #: Detoxify's scores are probabilities trained on Jigsaw comments, not calibrated on
+        #: school posts: the rules use the conventional 0.5 for doubt and 0.8 for breach.
+        self.thresholds = {label: dict(DETOXIFY_THRESHOLDS) for label in self.labels}
+        self._info = {
+            **info,
+            "labels": list(self.labels),
+            "device": device,
+            "thresholds": self.thresholds,
+        }
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         torch = self._torch
