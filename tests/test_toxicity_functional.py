@@ -1,7 +1,7 @@
 """Functional tests for school posts: one small case per behaviour the policy needs.
 
 They call the embedded backend directly, at the thresholds it ships with
-(src/postcheck/toxicity_backends/thresholds.yml): "flagged" means some label reached its
+(src/postcheck/toxicity_backends/weights/thresholds.yml): "flagged" means some label reached its
 `doubt` threshold. The sentences are written for these tests and are not in the training
 data. Where the model honestly cannot do a behaviour the test is xfail(strict=True) and
 models/MODEL_CARD.md says so; if the model learns it, the test starts failing and the
@@ -98,11 +98,22 @@ def test_counter_speech_is_not_flagged(model, thresholds):
 # ----------------------------------------------------------------- profanity, insults, groups
 
 
+@xfail(
+    "mild untargeted profanity ('bloody', 'shitty') scores obscene 0.49, just under its 0.5 "
+    "threshold; it is not taken for an insult (see the next test for the other half)"
+)
 def test_untargeted_profanity_is_obscene_but_not_an_insult(model, thresholds):
     got = flagged_labels(
         model, thresholds, "The bloody boiler has broken again, what a shitty start to the week"
     )
     assert "obscene" in got
+    assert not got & {"insult", "identity_attack", "threat"}
+
+
+def test_untargeted_profanity_is_not_an_insult(model, thresholds):
+    got = flagged_labels(
+        model, thresholds, "The bloody boiler has broken again, what a shitty start to the week"
+    )
     assert not got & {"insult", "identity_attack", "threat"}
 
 
@@ -118,14 +129,7 @@ def test_abuse_of_an_individual_is_an_insult_not_an_identity_attack(model, thres
     "text",
     [
         "Muslims are filthy thieves and scroungers",
-        pytest.param(
-            "Polish people are filthy thieves and scroungers",
-            marks=xfail(
-                "attacks on a nationality without slurs score below the identity_attack doubt "
-                "threshold (the dev sets' identity attacks are mostly about religion, race, "
-                "gender and sexuality)"
-            ),
-        ),
+        "Polish people are filthy thieves and scroungers",
     ],
 )
 def test_abuse_of_a_group_is_an_identity_attack(model, thresholds, text):
@@ -136,13 +140,7 @@ def test_abuse_of_a_group_is_an_identity_attack(model, thresholds, text):
 
 THREATS = [
     "I am going to find out where you live and smash your face in",
-    pytest.param(
-        "Somebody should shoot that headteacher",
-        marks=xfail(
-            "incitement in the third person: threat scores 0.28, just under its 0.3 doubt "
-            "threshold (the post is still flagged, through toxicity: see the test below)"
-        ),
-    ),
+    "Somebody should shoot that headteacher",
     "Touch my daughter again and I will kill you",
     "I'll be waiting for you at the bus stop with my brother's knife",
 ]
@@ -153,14 +151,15 @@ def test_threat_to_a_person_is_a_threat(model, thresholds, text):
     assert "threat" in flagged_labels(model, thresholds, text)
 
 
-@pytest.mark.parametrize(
-    "text", [*THREATS[:1], "Somebody should shoot that headteacher", *THREATS[2:]]
-)
+@pytest.mark.parametrize("text", THREATS)
 def test_threat_is_flagged_by_some_label(model, thresholds, text):
     assert flagged_labels(model, thresholds, text)
 
 
-@xfail("veiled threats without violent words are scored low (no such training examples)")
+@xfail(
+    "a veiled threat without violent words is flagged (toxicity 0.77) but not as a threat "
+    "(0.26): the project's generated veiled threats are few and formulaic"
+)
 def test_veiled_threat_is_flagged(model, thresholds):
     text = "Nice car you've got. Shame if something happened to it tonight"
     assert "threat" in flagged_labels(model, thresholds, text)
@@ -187,14 +186,7 @@ def test_sexual_content(model, thresholds):
         ("k1ll y0urself", "self_harm"),
         ("go k.y.s loser", "self_harm"),
         ("you st00pid b1tch", "insult"),
-        pytest.param(
-            "what a f*cking m0ron",
-            "insult",
-            marks=xfail(
-                "de-obfuscation works (same scores as 'what a fucking moron', see below), but "
-                "an exclamation without 'you' scores insult 0.25, under its 0.3 threshold"
-            ),
-        ),
+        ("what a f*cking m0ron", "insult"),
     ],
 )
 def test_obfuscated_spelling_is_still_caught(model, thresholds, text, label):
@@ -212,10 +204,7 @@ HARD_NEGATIVES = [
     "The Year 10 photographers shot the whole match from the touchline",
     "Our relationships and sex education policy is open for parent consultation",
     "World Mental Health Day: our wellbeing ambassadors ran a stall at lunch",
-    pytest.param(
-        "That revision session absolutely slayed, well done everyone",
-        marks=xfail("slang 'slayed' scores as obscene (learned from tweets where it is sexual)"),
-    ),
+    "That revision session absolutely slayed, well done everyone",
     "History trip: Year 9 visited the battlefields where thousands died in 1916",
     "Drama club performed a murder mystery evening for parents",
 ]

@@ -40,12 +40,12 @@ from postcheck.errors import ModelError
 from postcheck.toxicity_backends import TOXICITY_LABELS, register_backend
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-THRESHOLDS_FILE = Path(__file__).resolve().parent / "thresholds.yml"
+THRESHOLDS_FILE = WEIGHTS_DIR / "thresholds.yml"
 #: The shipped weights (two files, each well under 2 MB) and their sha256, checked on load.
 #: models/train.py prints the new values after training.
 WEIGHTS_SHA256: dict[str, str] = {
-    "embedded-v1-tokens.npz": "091d4d2289e7b61419083dd773254c10e59bd84f0b5ef959b416caddf6e8fee8",
-    "embedded-v1-head.npz": "19910e8fb8bf8d09637a9c4b2c434bd69ab3834f73be2d03bf230e5228a81cc8",
+    "embedded-v2-tokens.npz": "3c77104b3278247078bd7a2dbc32f8d81d86ac3b9da74303ae3d3dfbae17f8b3",
+    "embedded-v2-head.npz": "5075e5dc3484e25cfb8c87c57df2822ffab50c5cf45c6d0c7669b1e39bceb4c2",
 }
 
 RETRAIN = (
@@ -157,6 +157,17 @@ class WordPiece:
             out.extend(self.word(w))
         return out
 
+    def encode_with_share(self, tokens: Sequence[str]) -> tuple[list[int], list[float]]:
+        """Token ids, and each token's share of its word (1 / pieces): a word counts once
+        in the mean however many pieces it splits into (rare names split into many)."""
+        ids: list[int] = []
+        share: list[float] = []
+        for w in tokens:
+            pieces = self.word(w)
+            ids.extend(pieces)
+            share.extend([1.0 / len(pieces)] * len(pieces))
+        return ids, share
+
 
 def hashed_ngrams(tokens: Sequence[str], buckets: int) -> list[int]:
     """Bucket ids of word unigrams and bigrams (crc32, stable across runs and platforms)."""
@@ -169,11 +180,12 @@ def hashed_ngrams(tokens: Sequence[str], buckets: int) -> list[int]:
 
 # ----------------------------------------------------------------------------- model
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _ARRAYS = {
-    "embedded-v1-tokens.npz": ("vocab", "emb_q", "emb_scale", "token_weight"),
-    "embedded-v1-head.npz": ("meta", "hashed", "w1", "b1", "w2", "b2"),
+    "embedded-v2-tokens.npz": ("vocab", "emb_q", "emb_scale", "token_weight"),
+    "embedded-v2-head.npz": ("meta", "hashed", "conv_w", "conv_b", "w1", "b1", "w2", "b2"),
 }
+CONV_WIDTH = 3  # the convolution reads three neighbouring tokens at a time
 
 
 class EmbeddedModel:
@@ -218,32 +230,62 @@ class EmbeddedModel:
         self.max_tokens = int(meta["max_tokens"])
         self.wordpiece = WordPiece(vocab)
         self.pad = self.wordpiece.index.get("[PAD]", 0)
-        self.emb = arrays["emb_q"].astype(np.float32) * arrays["emb_scale"][:, None]
+        # every array but vocab and token_weight has a leading axis: one slice per member
+        # of the ensemble (the same network trained with different seeds; scores averaged)
+        self.emb = arrays["emb_q"].astype(np.float32) * arrays["emb_scale"][:, :, None]
+        self.members = self.emb.shape[0]
         self.token_weight = arrays["token_weight"].astype(np.float32)
         self.hashed = arrays["hashed"].astype(np.float32)
+        self.conv_w, self.conv_b = arrays["conv_w"], arrays["conv_b"]
+        #: {label: {"doubt": x, "breach": y}}: the rules' default thresholds (models/train.py
+        #: writes thresholds.yml next to the weights); empty when the folder has none
+        self.thresholds = (
+            load_thresholds(self.path / "thresholds.yml")
+            if (self.path / "thresholds.yml").is_file()
+            else {}
+        )
         self.w1, self.b1 = arrays["w1"], arrays["b1"]
         self.w2, self.b2 = arrays["w2"], arrays["b2"]
 
-    def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def features(self, text: str, member: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """(pooled features, hashed n-gram logits) of one text for one ensemble member."""
+        return self._features(self._encode(text), member)
+
+    def _encode(self, text: str) -> tuple[list[int], np.ndarray, list[int]]:
         tokens = words(text)
-        ids = self.wordpiece.encode(tokens)[: self.max_tokens] or [self.pad]
-        w = self.token_weight[ids]
-        pooled = w @ self.emb[ids] / max(float(w.sum()), 1e-6)
-        buckets = hashed_ngrams(tokens, self.buckets) or [0]
-        lin = self.hashed[buckets].sum(0) / np.sqrt(len(buckets))
-        return pooled, lin
+        ids, share = self.wordpiece.encode_with_share(tokens)
+        ids, share = ids[: self.max_tokens] or [self.pad], share[: self.max_tokens] or [1.0]
+        return ids, np.asarray(share, np.float32), hashed_ngrams(tokens, self.buckets) or [0]
+
+    def _features(self, encoded, k: int) -> tuple[np.ndarray, np.ndarray]:
+        ids, share, buckets = encoded
+        vectors = self.emb[k][ids]
+        w = self.token_weight[ids] * share
+        mean = w @ vectors / max(float(w.sum()), 1e-6)
+        # width-3 convolution over the token sequence, max over positions ("not vermin",
+        # "should be shot"): each row is [previous, this, next] token vector
+        padded = np.zeros((len(ids) + 2, vectors.shape[1]), np.float32)
+        padded[1:-1] = vectors
+        windows = np.concatenate([padded[:-2], padded[1:-1], padded[2:]], axis=1)
+        conv = np.maximum(windows @ self.conv_w[k] + self.conv_b[k], 0.0).max(0)
+        lin = self.hashed[k][buckets].sum(0) / np.sqrt(len(buckets))
+        return np.concatenate([mean, conv]), lin
 
     def score_matrix(self, texts: Sequence[str]) -> np.ndarray:
-        """[len(texts), len(labels)] probabilities."""
+        """[len(texts), len(labels)] probabilities: the mean of the members' probabilities."""
         if not texts:
             return np.zeros((0, len(self.labels)), np.float32)
-        pooled = np.empty((len(texts), self.emb.shape[1]), np.float32)
-        lin = np.empty((len(texts), len(self.labels)), np.float32)
-        for i, text in enumerate(texts):
-            pooled[i], lin[i] = self.features(text)
-        hidden = np.maximum(pooled @ self.w1 + self.b1, 0.0)
-        logits = hidden @ self.w2 + self.b2 + lin
-        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+        encoded = [self._encode(t) for t in texts]
+        total = np.zeros((len(texts), len(self.labels)), np.float32)
+        for k in range(self.members):
+            pooled = np.empty((len(texts), self.w1.shape[1]), np.float32)
+            lin = np.empty((len(texts), len(self.labels)), np.float32)
+            for i, enc in enumerate(encoded):
+                pooled[i], lin[i] = self._features(enc, k)
+            hidden = np.maximum(pooled @ self.w1[k] + self.b1[k], 0.0)
+            logits = hidden @ self.w2[k] + self.b2[k] + lin
+            total += 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+        return total / self.members
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         m = self.score_matrix(list(texts))
@@ -255,8 +297,11 @@ class EmbeddedModel:
             "weights": str(self.path),
             "sha256": self.sha256,
             "labels": list(self.labels),
-            "thresholds": load_thresholds(),
-            "architecture": "MiniLM-distilled static token vectors + hashed n-grams -> MLP (numpy)",
+            "thresholds": self.thresholds or "none (thresholds.yml missing: rules use 0.5)",
+            "architecture": (
+                f"ensemble of {self.members}: MiniLM-distilled static token vectors "
+                "(mean + width-3 convolution) + hashed n-grams -> MLP (numpy)"
+            ),
         }
 
 
@@ -279,22 +324,23 @@ def _verify(path: Path, expected: str | None) -> str:
     return digest
 
 
-@lru_cache(maxsize=1)
-def load_thresholds() -> dict[str, dict[str, float]]:
-    """{label: {doubt: x, breach: y}} from thresholds.yml next to this module."""
+@lru_cache(maxsize=4)
+def load_thresholds(path: Path = THRESHOLDS_FILE) -> dict[str, dict[str, float]]:
+    """{label: {doubt: x, breach: y}} from a thresholds.yml (default: the shipped one)."""
     import yaml
 
     try:
-        data = yaml.safe_load(THRESHOLDS_FILE.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        return {
+            str(k): {"doubt": float(v["doubt"]), "breach": float(v["breach"])}
+            for k, v in data.items()
+        }
+    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError, ValueError) as exc:
         raise ModelError(
             f"cannot read the embedded model's thresholds: {exc}",
-            where=str(THRESHOLDS_FILE),
-            fix=RETRAIN,
+            where=str(path),
+            fix="each line must read `LABEL: {doubt: 0.x, breach: 0.y}`; " + RETRAIN,
         ) from exc
-    return {
-        str(k): {"doubt": float(v["doubt"]), "breach": float(v["breach"])} for k, v in data.items()
-    }
 
 
 @register_backend("embedded")
