@@ -219,3 +219,40 @@ def test_a_breach_resting_on_an_unsure_model_score_is_a_doubt(calibrated_engine)
     sure = engine.check("You are an idiot.")  # 0.95, above the breach threshold (0.9)
     assert ("calibrated", "breach") in [(f.rule, f.severity) for f in sure.findings]
     assert sure.verdict == "breach"
+
+
+class SentenceOnlyToxicity:
+    """Scores 0.9 for insult only when the scored text is exactly "You idiot." (a sentence
+    on its own), 0.1 otherwise; its calibrated thresholds: doubt 0.05, breach 0.95."""
+
+    name = "sentence-double"
+    labels = ("toxicity", "insult")
+
+    def __init__(self) -> None:
+        self.thresholds = {label: {"doubt": 0.05, "breach": 0.95} for label in self.labels}
+
+    def score(self, texts):
+        return [
+            {"toxicity": 0.1, "insult": 0.9 if t.strip() == "You idiot." else 0.1} for t in texts
+        ]
+
+    def describe(self) -> dict:
+        return {"name": self.name}
+
+
+def test_short_posts_are_scored_whole_long_posts_by_their_worst_sentence(checker, tmp_path):
+    from postcheck.detectors.toxicity import LONG_POST_WORDS
+
+    path = tmp_path / "calibrated.yml"
+    path.write_text(CALIBRATED_RULE, encoding="utf-8")
+    engine = Checker(
+        checker.config, toxicity_backend=SentenceOnlyToxicity(), rules=[load_rule(path)]
+    )
+    short = engine.check("What a lovely day. You idiot.")
+    assert short.scores["toxicity.insult"] == pytest.approx(0.1)  # the whole post's score
+    (finding,) = short.findings  # 0.1 is above this double's doubt threshold (0.05)
+    assert finding.text == "You idiot."  # but the words shown are the worst sentence
+    filler = " ".join(["We had a lovely day at the farm with the class."] * 7)
+    assert len(filler.split()) > LONG_POST_WORDS
+    long = engine.check(f"{filler} You idiot.")
+    assert long.scores["toxicity.insult"] == pytest.approx(0.9)
