@@ -37,6 +37,13 @@ trained on), the share of the OTHER half of the university posts flagged (never 
 or calibrated on), and threat recall on ETHOS comments whose annotators marked violence.
 Finally the same numbers for the shipped model (where ETHOS threats are in its training
 data, so that threat recall is in-sample and says so).
+
+In-domain (how well the recipe learns each source's own labels, for comparison):
+
+    .venv/bin/python benchmarks/quality.py --in-domain --data ../shared/eval/dev
+
+trains one model on four fifths of every source (models/train.py --in-domain-split) and
+prints the AUC on the fifth of each source it left out.
 """
 
 from __future__ import annotations
@@ -290,6 +297,35 @@ def cross_source(args) -> None:
         Path(args.json).write_text(json.dumps({"cross_source": table, "shipped": final}, indent=2))
 
 
+def in_domain(args) -> None:
+    """AUC on a fixed fifth of each source, for one model trained on the other four fifths
+    of every source: how well the recipe learns each source's own labels (the cross-source
+    table shows how well it carries them to a source it never saw)."""
+    import sources
+
+    from postcheck.toxicity_backends.embedded import EmbeddedModel
+
+    data = sources.load_all(Path(args.data))
+    out = Path(args.workdir) / "in-domain"
+    if not args.skip_train:
+        cmd = [
+            args.train_python, str(ROOT / "models" / "train.py"), "--data", args.data,
+            "--in-domain-split", "--out", str(out), *args.train_arg,
+        ]  # fmt: skip
+        t0 = time.time()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        print(f"trained on four fifths of every source in {time.time() - t0:.0f}s", file=sys.stderr)
+    model = EmbeddedModel(out, sha256=None)
+    print("| source | rows in the left-out fifth | AUC (toxicity) | AUC (max label) |")
+    print("|---|---|---|---|")
+    for name in sources.ABUSE_SOURCES:
+        rows = [e for e in data[name] if sources.in_test_split(e.text)]
+        y = np.array([e.abusive for e in rows], bool)
+        s = score(model, [e.text for e in rows])
+        j = model.labels.index("toxicity")
+        print(f"| {name} | {len(rows)} | {auc(y, s[:, j]):.3f} | {auc(y, s.max(1)):.3f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("file", nargs="?", help="labelled CSV/TSV/JSONL")
@@ -307,6 +343,11 @@ def main() -> None:
     ap.add_argument("--option", action="append", default=[], help="backend option KEY=VALUE")
     ap.add_argument("--thresholds", default=None, help="thresholds YAML (default: shipped)")
     ap.add_argument("--cross-source", action="store_true")
+    ap.add_argument(
+        "--in-domain",
+        action="store_true",
+        help="train on four fifths of every source, measure AUC on the fifth left out",
+    )
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "eval" / "dev"))
     ap.add_argument("--train-python", default=str(ROOT / ".venv-train" / "bin" / "python"))
     ap.add_argument("--workdir", default="/tmp/postcheck-xsource")
@@ -322,6 +363,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.cross_source:
         cross_source(args)
+        return
+    if args.in_domain:
+        in_domain(args)
         return
     if not args.file:
         ap.error("give a FILE or --cross-source")

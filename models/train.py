@@ -66,6 +66,7 @@ OWN_MASS = {
 }
 UNION_TARGET = 0.01  # share of calibration university posts any label may flag
 DOUBT_FLOOR = 0.5  # no label raises doubt below an even chance
+BREACH_FLOOR = 0.8  # a model-only finding is a breach only when the model is sure
 
 
 def seed_everything(seed: int) -> None:
@@ -111,6 +112,8 @@ def collect(data: dict[str, list[sources.Example]], holdout: str | None, args):
     budget = {"davidson": 1.0, "wang": 1.0, "ethos": 0.6, "formspring": 1.0, "own": args.own_weight}
     for s in train_sources:
         rows = [e for e in data[s] if sources.norm_key(e.text) not in held_keys]
+        if args.in_domain_split and s != "own":
+            rows = [e for e in rows if not sources.in_test_split(e.text)]
         if s == "own":
             by_file: dict[str, list] = {}
             for e in rows:
@@ -411,9 +414,9 @@ def choose_thresholds(path: Path, data, out_file: Path | None) -> dict:
     """Per label: `doubt` is the same upper quantile of each label's scores on the
     calibration half of the university posts, the quantile chosen so that all labels
     together flag at most UNION_TARGET of them (never below DOUBT_FLOOR); `breach` is the
-    higher of 0.5, the highest calibration score + 0.05 and doubt + 0.1. Calibration half =
-    accounts whose name hashes even; benchmarks/quality.py reports the other half. Posts
-    are scored as the engine scores them (score_like_engine)."""
+    higher of BREACH_FLOOR, the highest calibration score + 0.05 and doubt + 0.1.
+    Calibration half = accounts whose name hashes even; benchmarks/quality.py reports the
+    other half. Posts are scored as the engine scores them (score_like_engine)."""
     from postcheck.toxicity_backends.embedded import EmbeddedModel
 
     model = EmbeddedModel(path, sha256=None)
@@ -434,13 +437,13 @@ def choose_thresholds(path: Path, data, out_file: Path | None) -> dict:
     out = {}
     for j, lab in enumerate(model.labels):
         d = float(doubt[j])
-        breach = max(0.5, float(scores[:, j].max()) + 0.05, d + 0.1)
+        breach = max(BREACH_FLOOR, float(scores[:, j].max()) + 0.05, d + 0.1)
         out[lab] = {"doubt": round(d, 3), "breach": round(min(breach, 0.97), 3)}
     if out_file is not None:
         lines = [
             "# Thresholds for the embedded toxicity model, per label, chosen by models/train.py",
             "# on dev data: the `doubt` thresholds together flag <= 1% of the calibration half",
-            "# of the benign university posts (floor 0.5); `breach` is the higher of 0.5, the",
+            "# of the benign university posts (floor 0.5); `breach` is the higher of 0.8, the",
             "# highest benign calibration score + 0.05 and doubt + 0.1. See models/MODEL_CARD.md.",
         ]
         for lab, t in out.items():
@@ -488,6 +491,12 @@ def main() -> None:
     ap.add_argument("--anchor", type=float, default=1.0)
     ap.add_argument("--l1", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument(
+        "--in-domain-split",
+        action="store_true",
+        help="leave out a fixed fifth of every public source (benchmarks/quality.py "
+        "--in-domain measures on it)",
+    )
     ap.add_argument(
         "--members", type=int, default=3, help="ensemble size (seeds SEED, SEED+100, ...)"
     )
