@@ -2,7 +2,8 @@
 "I'm coming for ...", "you'll regret ...", "I know where ..."), as schools and staff write
 them every day ("We'll double check the details", "We're coming for that trophy!"). Without
 them the model learns that a first-person promise is a threat. Also visits from people who
-help us ("Year 2 met a female firefighter"), whose job names sound violent. All labels 0;
+help us ("Year 2 met a female firefighter"), whose job names sound violent, and staff
+moaning about their workload ("Report writing is doing my head in"). All labels 0;
 the project's own frames; seeded, so re-running gives the same file.
 
     python models/data/make_everyday.py
@@ -72,6 +73,27 @@ VISIT = [
 CLASSES = ["Reception", "Year 1", "Year 2", "Year 4", "Year 6", "our nursery", "Year 9"]
 
 
+# Staff life: workload moans and jokes, which borrow the words of complaint and violence
+TASKS = [
+    "Report writing", "Planning", "Data drop week", "Book scrutiny", "Moderation",
+    "Parents' evening prep", "Putting up displays", "Lunch duty in the rain", "Coursework",
+    "Inspection prep", "Timetabling", "Setting cover work", "Reading week", "Exam invigilation",
+    "Tidying the stock cupboard", "The photocopier", "Sorting lost property", "Trip paperwork",
+]  # fmt: skip
+MOANS = [
+    "is killing me", "is doing my head in", "all weekend", "again", "again... send coffee",
+    "until midnight", "has broken me", "never ends", "is finally done!", "is destroying me",
+    "is driving me mad", "all day, someone send cake", "and then more of it", "is a nightmare",
+    "has finished me off", "is murder this week", "for the third night running",
+]  # fmt: skip
+STAFF_TAILS = ["", "", " 😩", " 😂", ". Nearly there!", ". Wish me luck!", ". Roll on half term!",
+               ". Who's with me?", ". Coffee please!", ". Worth it though."]  # fmt: skip
+
+
+def staff_life(rng: random.Random) -> str:
+    return f"{rng.choice(TASKS)} {rng.choice(MOANS)}{rng.choice(STAFF_TAILS)}"
+
+
 def helpers(rng: random.Random) -> str:
     c, w, h = rng.choice(CLASSES), rng.choice(WHO), rng.choice(HELPERS)
     text = rng.choice(VISIT).format(c=c, C=c[0].upper() + c[1:], w=w, W=w.capitalize(), h=h)
@@ -100,6 +122,8 @@ def main() -> None:
         add(text)
     while len(rows) < 450:
         add(helpers(rng))
+    while len(rows) < 600:
+        add(staff_life(rng))
     write_jsonl(rows, "everyday.jsonl")
 
 

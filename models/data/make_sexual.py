@@ -6,7 +6,8 @@ workshop" and "please send photos of the trip" are everyday posts. The project's
 seeded, so re-running gives the same file.
 
 Labels: sexual posts are toxicity 1, sexual_explicit 1, obscene 1 (threat, identity_attack,
-self_harm 0; insult left out); harmless posts have every label 0.
+self_harm 0; insult left out); harmless posts (hand-written, and 250 requests for pictures
+and forms built from the same verbs) have every label 0.
 
     python models/data/make_sexual.py
 """
@@ -59,6 +60,30 @@ HARMLESS = [
 ]
 
 
+# The same requests for pictures, as schools make them every day: the verb and "pic" are
+# harmless, only what is asked for makes a post sexual
+ASK_OK = ASK[:7] + ["Please send", "Email us", "Tag us in", "Share", "Post", "Upload"]
+WANTED_OK = [
+    "your photos of the Christmas fair", "a pic of your pumpkin", "pics of your reading den",
+    "your pictures of the eclipse", "a video of your dance routine", "your best holiday snaps",
+    "a photo of your science project", "the reply slip", "a copy of the newsletter",
+    "your ideas for the summer fair", "your questions for the head", "a selfie with a book",
+    "pictures of your pets for the newsletter", "photos of your model volcanoes",
+    "your Lego creations", "a picture of your den", "your art homework",
+    "pics from the sponsored walk", "your sports day pictures", "a pic of your bake sale cakes",
+    "your World Book Day costumes", "a photo of your poppy", "your garden birdwatch tally",
+    "a pic of your sunflower", "your pancake pictures", "your bug hotel photos",
+    "a video of your times tables rap", "pictures of your Easter crafts", "your pics",
+    "your photos", "a pic", "the pictures", "your nature walk finds", "your recipes",
+]  # fmt: skip
+WHEN_OK = ["", "", "!", " please", " by Friday", " for the newsletter", " and we'll share them",
+           " before half term", " tonight", " to the office", ", we love seeing them"]  # fmt: skip
+
+
+def harmless_request(rng: random.Random) -> str:
+    return f"{rng.choice(ASK_OK)} {rng.choice(WANTED_OK)}{rng.choice(WHEN_OK)}"
+
+
 def sexual(rng: random.Random) -> str:
     r = rng.random()
     if r < 0.5:
@@ -88,6 +113,11 @@ def main() -> None:
             seen.add(key(text))
             rows.append({"text": text, "labels": positive})
     for text in HARMLESS:
+        if key(text) not in seen:
+            seen.add(key(text))
+            rows.append({"text": text, "labels": dict(ZERO)})
+    while len(rows) < 520:
+        text = harmless_request(rng)
         if key(text) not in seen:
             seen.add(key(text))
             rows.append({"text": text, "labels": dict(ZERO)})
