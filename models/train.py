@@ -61,8 +61,8 @@ OWN_MASS = {
     "own:praise": 800,
     "own:threat_generated": 1200,
     "own:group_generated": 1200,
-    "own:everyday": 800,
-    "own:sexual_generated": 600,
+    "own:everyday": 1000,
+    "own:sexual_generated": 1000,
 }
 UNION_TARGET = 0.01  # share of calibration university posts any label may flag
 DOUBT_FLOOR = 0.5  # no label raises doubt below an even chance
@@ -190,6 +190,48 @@ def with_swapped_identities(examples, weights, seed: int, share: float):
     return out_e, np.array(out_w, np.float32)
 
 
+def _is_benign(e: sources.Example) -> bool:
+    return e.abusive == 0 and all(v == 0.0 for v in e.labels.values())
+
+
+def abusive_words(examples, min_count: int = 5, ratio: float = 0.5) -> set[str]:
+    """Words found mostly in abusive posts (slurs, swearing): never cropped as harmless."""
+    seen: dict[str, list[int]] = {}
+    for e in examples:
+        if e.abusive is None:
+            continue
+        for w in set(words(e.text)):
+            seen.setdefault(w, [0, 0])[e.abusive] += 1
+    return {w for w, (n, p) in seen.items() if n + p >= min_count and p > ratio * (n + p)}
+
+
+def with_short_crops(examples, weights, seed: int, share: float):
+    """Add a copy of every harmless post cut down to 1-4 of its words, taking `share` of its
+    weight. Most short training posts are abusive ("Neck yourself", "Kill all X"), so
+    without this a short harmless post ("Park run", "send pics of your snowmen") lands
+    where the model has only seen abuse. Crops holding a word found mostly in abusive posts
+    are skipped."""
+    rng = random.Random(seed + 2)
+    avoid = abusive_words(examples)
+    out_e, out_w = list(examples), list(weights)
+    for i, e in enumerate(examples):
+        if not _is_benign(e):
+            continue
+        ws = e.text.split()
+        if len(ws) < 3:
+            continue
+        n = rng.randint(1, 4)
+        start = rng.randrange(0, max(len(ws) - n, 0) + 1)
+        crop = " ".join(ws[start : start + n])
+        toks = [w for w in words(crop) if w.isalnum()]
+        if not toks or any(w in avoid for w in toks):
+            continue
+        out_w[i] = weights[i] * (1 - share)
+        out_e.append(sources.Example(crop, e.labels, e.source, e.meta))
+        out_w.append(weights[i] * share)
+    return out_e, np.array(out_w, np.float32)
+
+
 def encode(texts, wp: WordPiece, buckets: int):
     tok_ids, shares, hash_ids = [], [], []
     for t in texts:
@@ -280,6 +322,8 @@ def train(args, data, holdout, seed: int):
     examples, ex_weight = collect(data, holdout, args)
     if args.swap_share > 0:
         examples, ex_weight = with_swapped_identities(examples, ex_weight, seed, args.swap_share)
+    if args.crop_share > 0:
+        examples, ex_weight = with_short_crops(examples, ex_weight, seed, args.crop_share)
     texts = [e.text for e in examples]
     tok, shares, hsh = encode(texts, wp, args.buckets)
     pad = wp.index["[PAD]"]
@@ -482,6 +526,12 @@ def main() -> None:
         type=float,
         default=0.5,
         help="weight given to identity-swapped copies (0 = no counterfactual augmentation)",
+    )
+    ap.add_argument(
+        "--crop-share",
+        type=float,
+        default=0.3,
+        help="weight given to 1-4 word crops of harmless posts (0 = none)",
     )
     ap.add_argument("--buckets", type=int, default=2**15)
     ap.add_argument("--epochs", type=int, default=6)
