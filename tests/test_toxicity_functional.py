@@ -99,7 +99,7 @@ def test_counter_speech_is_not_flagged(model, thresholds):
 
 
 @xfail(
-    "mild untargeted profanity ('bloody', 'shitty') scores obscene 0.49, just under its 0.5 "
+    "mild untargeted profanity ('bloody', 'shitty') scores obscene 0.25, under its 0.5 "
     "threshold; it is not taken for an insult (see the next test for the other half)"
 )
 def test_untargeted_profanity_is_obscene_but_not_an_insult(model, thresholds):
@@ -157,8 +157,8 @@ def test_threat_is_flagged_by_some_label(model, thresholds, text):
 
 
 @xfail(
-    "a veiled threat without violent words is flagged (toxicity 0.77) but not as a threat "
-    "(0.26): the project's generated veiled threats are few and formulaic"
+    "a veiled threat without violent words is flagged (toxicity 0.75) but not as a threat "
+    "(0.16): the project's generated veiled threats are few and formulaic"
 )
 def test_veiled_threat_is_flagged(model, thresholds):
     text = "Nice car you've got. Shame if something happened to it tonight"
@@ -218,3 +218,33 @@ def test_school_words_that_sound_violent_are_not_flagged(model, thresholds, text
 def test_benign_announcement_scores_low(model):
     s = scores(model, "Parents' evening is on Thursday from 4pm; book your slot on the app.")
     assert max(s.values()) < 0.3
+
+
+# ----------------------------------------------------------------- everyday requests, staff life
+# The words of requests for intimate images ("send us", "pics", "show me") and of moaning
+# ("killing me") are everyday words in school posts.
+
+EVERYDAY = [
+    "Send us your pictures from the trip",
+    "Please send your child with a coat tomorrow",
+    "send pics of your snowmen!",
+    "Can you send me the link to the form?",
+    "Show us your sunflowers, we'll put the tallest in the newsletter",
+    "DM us your photos from the fun run",
+    "Please send a signed consent form by Friday",
+    "Give us a wave if you see the minibus on the way back",
+    pytest.param(
+        "Marking, marking and more marking",
+        marks=xfail(
+            "'marking' on its own leans toxic (0.32) and, repeated, reaches 0.9: the word is "
+            "rare in the training data and its distilled vector sits badly; in a sentence "
+            "('So much marking this weekend') it scores 0.1"
+        ),
+    ),
+    "This marking is killing me, send biscuits",
+]
+
+
+@pytest.mark.parametrize("text", EVERYDAY)
+def test_everyday_requests_and_staff_life_are_not_flagged(model, thresholds, text):
+    assert flagged_labels(model, thresholds, text) == set()

@@ -44,8 +44,8 @@ THRESHOLDS_FILE = WEIGHTS_DIR / "thresholds.yml"
 #: The shipped weights (two files, each well under 2 MB) and their sha256, checked on load.
 #: models/train.py prints the new values after training.
 WEIGHTS_SHA256: dict[str, str] = {
-    "embedded-v2-tokens.npz": "3c77104b3278247078bd7a2dbc32f8d81d86ac3b9da74303ae3d3dfbae17f8b3",
-    "embedded-v2-head.npz": "5075e5dc3484e25cfb8c87c57df2822ffab50c5cf45c6d0c7669b1e39bceb4c2",
+    "embedded-v2-tokens.npz": "6c153c66bf66c53642a2e66bdeba54c6c2efbfb13e01fcd08ff68ecf24c86b7b",
+    "embedded-v2-head.npz": "80d97d4a2343430651cbbc98186a603097b0044e5b2faf9b52c872a0fb59402c",
 }
 
 RETRAIN = (
