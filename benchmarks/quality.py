@@ -138,8 +138,8 @@ def make_backend(name: str, options: list[str]):
 
 
 def score(backend, texts) -> np.ndarray:
-    """[texts, labels] scores as the engine takes them: the highest of the whole text's and
-    each sentence's score (models/train.py: score_like_engine)."""
+    """[texts, labels] scores as the engine takes them: the whole text's, and in a long text
+    the highest of it and its sentences' (models/train.py: score_like_engine)."""
     from train import score_like_engine
 
     labels = backend.labels

@@ -10,7 +10,7 @@ from postcheck.config import Config, load_config
 from postcheck.detectors import Analysis
 from postcheck.errors import ConfigError, InputError
 from postcheck.normalise import Normalised, normalise
-from postcheck.rules import UNCALIBRATED_THRESHOLD, Rule, check_severity, load_rules
+from postcheck.rules import Rule, calibrated_threshold, check_severity, load_rules
 from postcheck.schema import Finding, Hit, Post, Verdict
 
 if TYPE_CHECKING:
@@ -155,8 +155,7 @@ class Checker:
         if rule.severity != "breach" or any(h.detector != "toxicity" for h in evidence):
             return rule.severity
         sure = any(
-            h.score >= self.calibrated.get(h.label, {}).get("breach", UNCALIBRATED_THRESHOLD)
-            for h in evidence
+            h.score >= calibrated_threshold(self.calibrated, h.label, "breach") for h in evidence
         )
         return "breach" if sure else "doubt"
 

@@ -35,6 +35,13 @@ CALIBRATED = ("doubt", "breach")
 UNCALIBRATED_THRESHOLD = 0.5
 
 
+def calibrated_threshold(
+    calibrated: Mapping[str, Mapping[str, float]] | None, label: str, level: str
+) -> float:
+    """The active model's calibrated `level` ("doubt" or "breach") threshold for `label`."""
+    return (calibrated or {}).get(label, {}).get(level, UNCALIBRATED_THRESHOLD)
+
+
 def detector_labels() -> dict[str, set[str] | None]:
     """The labels each detector can emit (None: labels come from the rule itself)."""
     from postcheck.detectors.media import MEDIA_LABELS
@@ -94,7 +101,7 @@ class Condition:
     def threshold(self, label: str, calibrated: Mapping[str, Mapping[str, float]] | None) -> float:
         """The score a hit with `label` needs to count as evidence."""
         if isinstance(self.min_score, str):
-            return (calibrated or {}).get(label, {}).get(self.min_score, UNCALIBRATED_THRESHOLD)
+            return calibrated_threshold(calibrated, label, self.min_score)
         return self.min_score
 
     def leaves(self) -> list[Condition]:

@@ -56,7 +56,7 @@ class ToxicityDetector:
                 ):
                     best[(i, label)] = (score, start, end)
         why = f"{self.backend.name} model score"
+        long_post = {i: len(a.doc.text.split()) > LONG_POST_WORDS for i, a in enumerate(analyses)}
         for (i, label), (top, start, end) in best.items():
-            long_post = len(analyses[i].doc.text.split()) > LONG_POST_WORDS
-            score = top if long_post else whole[(i, label)]
+            score = top if long_post[i] else whole[(i, label)]
             analyses[i].hits.append(analyses[i].hit("toxicity", label, start, end, score, why))
