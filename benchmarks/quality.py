@@ -255,9 +255,22 @@ def cross_source(args) -> None:
         s = score(model, [e.text for e in rows])
         flagged, _ = verdicts(s, model.labels, thresholds)
         p, r, f = prf(y, flagged)
+        ti = model.labels.index("toxicity")
+        parts = {}  # each part alone, side by side with the two together
+        if model.jigsaw is not None:
+            from postcheck.toxicity_backends.embedded import normalise
+
+            texts = [e.text for e in rows]
+            parts = {
+                "auc_toxicity_own_part": auc(y, model.own_score_matrix(texts)[:, ti]),
+                "auc_toxicity_jigsaw_part": auc(
+                    y, model.jigsaw.score_matrix([normalise(t) for t in texts])[:, 0]
+                ),
+            }
         row = {
             "held_out": held,
-            "auc_toxicity": auc(y, s[:, model.labels.index("toxicity")]),
+            **parts,
+            "auc_toxicity": auc(y, s[:, ti]),
             "auc_max_label": auc(y, s.max(1)),
             "precision": p,
             "recall": r,
@@ -293,6 +306,16 @@ def cross_source(args) -> None:
         "shipped model, project-written threats flagged (in-sample): "
         f"{final['own_threats_recall_in_sample']:.2f}"
     )
+    if any("auc_toxicity_own_part" in r for r in table):
+        print("\nEach part alone (AUC, toxicity), the same held-out source:")
+        print("| held-out source | project's part | Jigsaw BiLSTM | together |")
+        print("|---|---|---|---|")
+        for r in table:
+            print(
+                f"| {r['held_out']} | {r.get('auc_toxicity_own_part', float('nan')):.3f} | "
+                f"{r.get('auc_toxicity_jigsaw_part', float('nan')):.3f} | "
+                f"{r['auc_toxicity']:.3f} |"
+            )
     if args.json:
         Path(args.json).write_text(json.dumps({"cross_source": table, "shipped": final}, indent=2))
 

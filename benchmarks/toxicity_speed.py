@@ -1,4 +1,5 @@
-"""Per-post cost of the embedded toxicity model beside a full all-MiniLM-L6-v2 forward pass.
+"""Per-post cost of the embedded toxicity model (both parts, and each alone) beside a full
+all-MiniLM-L6-v2 forward pass.
 
     python benchmarks/toxicity_speed.py [--model-dir DIR] [--posts 500]
 
@@ -141,8 +142,15 @@ def main() -> None:
     load = time.perf_counter() - t0
     model.score(posts[:10])
     med, p95 = per_post_ms(lambda p: model.score([p]), posts)
-    print(f"embedded ({model.members} members): load {load:.2f} s; per post median {med:.2f} ms, "
+    print(f"embedded, both parts: load {load:.2f} s; per post median {med:.2f} ms, "
           f"p95 {p95:.2f} ms")  # fmt: skip
+    med, p95 = per_post_ms(lambda p: model.own_score_matrix([p]), posts)
+    print(f"  project's part alone ({model.members} members): per post median {med:.2f} ms, "
+          f"p95 {p95:.2f} ms")  # fmt: skip
+    if model.jigsaw is not None:
+        jigsaw = model.jigsaw
+        med, p95 = per_post_ms(lambda p: jigsaw.score_matrix([p]), posts)
+        print(f"  Jigsaw BiLSTM part alone: per post median {med:.2f} ms, p95 {p95:.2f} ms")
 
     folder = args.model_dir or find_minilm()
     if folder is None:

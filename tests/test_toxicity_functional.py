@@ -99,7 +99,7 @@ def test_counter_speech_is_not_flagged(model, thresholds):
 
 
 @xfail(
-    "mild untargeted profanity ('bloody', 'shitty') scores obscene 0.25, under its 0.5 "
+    "mild untargeted profanity ('bloody', 'shitty') scores obscene 0.49, just under its 0.5 "
     "threshold; it is not taken for an insult (see the next test for the other half)"
 )
 def test_untargeted_profanity_is_obscene_but_not_an_insult(model, thresholds):
@@ -157,8 +157,9 @@ def test_threat_is_flagged_by_some_label(model, thresholds, text):
 
 
 @xfail(
-    "a veiled threat without violent words is flagged (toxicity 0.75) but not as a threat "
-    "(0.16): the project's generated veiled threats are few and formulaic"
+    "a veiled threat without violent words is flagged (toxicity 0.57) but not as a threat "
+    "(0.16): the project's generated veiled threats are few and formulaic, and the Jigsaw "
+    "part scores it 0.00"
 )
 def test_veiled_threat_is_flagged(model, thresholds):
     text = "Nice car you've got. Shame if something happened to it tonight"
@@ -233,14 +234,9 @@ EVERYDAY = [
     "DM us your photos from the fun run",
     "Please send a signed consent form by Friday",
     "Give us a wave if you see the minibus on the way back",
-    pytest.param(
-        "Marking, marking and more marking",
-        marks=xfail(
-            "'marking' on its own leans toxic (0.32) and, repeated, reaches 0.9: the word is "
-            "rare in the training data and its distilled vector sits badly; in a sentence "
-            "('So much marking this weekend') it scores 0.1"
-        ),
-    ),
+    # the project's part alone scores this 0.9 ("marking" is rare in its training data);
+    # with the Jigsaw part (which knows the word) it is not flagged
+    "Marking, marking and more marking",
     "This marking is killing me, send biscuits",
 ]
 

@@ -15,10 +15,12 @@ How it works (see models/MODEL_CARD.md for the data and the measurements):
    tokens seen in training);
 3. features: the weighted mean of static token vectors (distilled from all-MiniLM-L6-v2
    at training time, then trained further), plus hashed word uni/bigrams;
-4. a small two-layer network gives one logit per label; sigmoid gives the score.
+4. a small two-layer network gives one logit per label; sigmoid gives the score;
+5. a second part, a BiLSTM trained on the Jigsaw Toxic Comment data (jigsaw_bilstm.py),
+   scores the same normalised text on six of the labels, and `combine` joins the two.
 
-No torch, no transformers: loading is one `numpy.load(allow_pickle=False)` of a file
-whose sha256 is pinned below, and scoring a post costs well under a millisecond.
+No torch, no transformers: loading is `numpy.load(allow_pickle=False)` of files whose
+sha256 is pinned below, and scoring a post costs about a millisecond.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ import numpy as np
 
 from postcheck.errors import ModelError
 from postcheck.toxicity_backends import TOXICITY_LABELS, register_backend
+from postcheck.toxicity_backends.jigsaw_bilstm import FILE as JIGSAW_FILE
+from postcheck.toxicity_backends.jigsaw_bilstm import JigsawBiLSTM
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 THRESHOLDS_FILE = WEIGHTS_DIR / "thresholds.yml"
@@ -47,6 +51,8 @@ WEIGHTS_SHA256: dict[str, str] = {
     "embedded-v2-tokens.npz": "fdedafddedc18c02e2c985e4f29869512a3df11ab2d3e64352dc29efb7c519ff",
     "embedded-v2-members.npz": "3187a6d07fb1fc8a38bf57c0abee1929cbb5ec5bb22fb87cb852f6fc385ba180",
     "embedded-v2-head.npz": "80d97d4a2343430651cbbc98186a603097b0044e5b2faf9b52c872a0fb59402c",
+    # models/convert_jigsaw_bilstm.py prints this one
+    JIGSAW_FILE: "a327f15d4f0f7f7537cc9887006c2e5e387f8ae6844d2f238f68e3e1161bc141",
 }
 
 RETRAIN = (
@@ -251,6 +257,14 @@ class EmbeddedModel:
         )
         self.w1, self.b1 = arrays["w1"], arrays["b1"]
         self.w2, self.b2 = arrays["w2"], arrays["b2"]
+        #: the second part (jigsaw_bilstm.py), when the folder has its file (the shipped
+        #: folder must): its scores are combined with this model's, label by label
+        self.jigsaw: JigsawBiLSTM | None = None
+        if (self.path / JIGSAW_FILE).is_file() or (sha256 is not None and JIGSAW_FILE in sha256):
+            self.jigsaw = JigsawBiLSTM(
+                self.path / JIGSAW_FILE, None if sha256 is None else sha256.get(JIGSAW_FILE, "")
+            )
+            self.sha256[JIGSAW_FILE] = self.jigsaw.sha256
 
     def features(self, text: str, member: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """(pooled features, hashed n-gram logits) of one text for one ensemble member."""
@@ -277,7 +291,18 @@ class EmbeddedModel:
         return np.concatenate([mean, conv]), lin
 
     def score_matrix(self, texts: Sequence[str]) -> np.ndarray:
-        """[len(texts), len(labels)] probabilities: the mean of the members' probabilities."""
+        """[len(texts), len(labels)] probabilities: this model's (the mean of its members'),
+        combined with the Jigsaw BiLSTM's on the six labels both score (`combine`)."""
+        own = self.own_score_matrix(texts)
+        if self.jigsaw is None or not len(own):
+            return own
+        # the Jigsaw model reads the normalised text too: de-obfuscated ("st00pid b1tch" ->
+        # "stoopid bitch"), links and @mentions as placeholder words
+        other = self.jigsaw.score_matrix([normalise(t) for t in texts])
+        return combine(own, self.labels, other, self.jigsaw.labels)
+
+    def own_score_matrix(self, texts: Sequence[str]) -> np.ndarray:
+        """This model's probabilities alone: the mean of its members'."""
         if not texts:
             return np.zeros((0, len(self.labels)), np.float32)
         encoded = [self._encode(t) for t in texts]
@@ -306,8 +331,44 @@ class EmbeddedModel:
             "architecture": (
                 f"ensemble of {self.members}: MiniLM-distilled static token vectors "
                 "(mean + width-3 convolution) + hashed n-grams -> MLP (numpy)"
+                + (
+                    "; combined with a Jigsaw-trained BiLSTM (jigsaw-bilstm.npz)"
+                    if self.jigsaw
+                    else ""
+                )
             ),
         }
+
+
+#: Labels where either model's score stands on its own: each model knows different threats
+#: (the project's own examples vs Wikipedia comments), a threat is rare and costly to miss,
+#: and taking the higher score flagged no more benign posts (measured: models/MODEL_CARD.md).
+EITHER_LABELS = frozenset({"threat"})
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def combine(
+    own: np.ndarray, labels: Sequence[str], other: np.ndarray, other_labels: Sequence[str]
+) -> np.ndarray:
+    """The two models' scores joined label by label: the sigmoid of the mean of their
+    logits (a product of experts: where one model is sure and the other is unsure, the sure
+    one counts for more than in a plain mean of probabilities); for `threat`, the higher
+    of the two (EITHER_LABELS). Labels only `own` scores (sexual_explicit, self_harm) keep
+    its score."""
+    out = own.copy()
+    for j, label in enumerate(other_labels):
+        if label not in labels:
+            continue
+        i = labels.index(label)
+        if label in EITHER_LABELS:
+            out[:, i] = np.maximum(own[:, i], other[:, j])
+        else:
+            out[:, i] = 1.0 / (1.0 + np.exp(-(_logit(own[:, i]) + _logit(other[:, j])) / 2))
+    return out
 
 
 def _verify(path: Path, expected: str | None) -> str:
