@@ -256,3 +256,56 @@ def test_short_posts_are_scored_whole_long_posts_by_their_worst_sentence(checker
     assert len(filler.split()) > LONG_POST_WORDS
     long = engine.check(f"{filler} You idiot.")
     assert long.scores["toxicity.insult"] == pytest.approx(0.9)
+
+
+class RecordingToxicity:
+    """Gives every text the same insult score and records what it was asked to score."""
+
+    name = "recording"
+    labels = ("toxicity", "insult")
+
+    def __init__(self, insult: float) -> None:
+        self.insult = insult
+        self.calls: list[list[str]] = []
+        self.thresholds = {label: {"doubt": 0.5, "breach": 0.8} for label in self.labels}
+
+    def score(self, texts):
+        self.calls.append(list(texts))
+        return [{"toxicity": 0.0, "insult": self.insult} for _ in texts]
+
+    def describe(self) -> dict:
+        return {"name": self.name}
+
+
+@pytest.mark.parametrize(
+    ("insult", "sentences_scored"),
+    [(0.01, False), (0.099, False), (0.1, True), (0.6, True)],
+)
+def test_a_short_posts_sentences_are_scored_only_when_a_score_reaches_the_span_floor(
+    checker, tmp_path, insult, sentences_scored
+):
+    from postcheck.detectors.toxicity import SPAN_FLOOR
+
+    assert SPAN_FLOOR == 0.1
+    path = tmp_path / "calibrated.yml"
+    path.write_text(CALIBRATED_RULE, encoding="utf-8")
+    backend = RecordingToxicity(insult)
+    engine = Checker(checker.config, toxicity_backend=backend, rules=[load_rule(path)])
+    post = "What a lovely day. We went to the farm."
+    verdict = engine.check(post)
+    assert verdict.scores["toxicity.insult"] == pytest.approx(insult)
+    if sentences_scored:
+        assert backend.calls == [[post], ["What a lovely day.", "We went to the farm."]]
+    else:  # far below every threshold: one call, the whole post; nothing to point at
+        assert backend.calls == [[post]]
+        assert not verdict.findings
+
+
+def test_a_long_posts_sentences_are_always_scored(checker, tmp_path):
+    path = tmp_path / "calibrated.yml"
+    path.write_text(CALIBRATED_RULE, encoding="utf-8")
+    backend = RecordingToxicity(0.0)
+    engine = Checker(checker.config, toxicity_backend=backend, rules=[load_rule(path)])
+    post = " ".join(["We had a lovely day at the farm with the class."] * 7)
+    engine.check(post)
+    assert len(backend.calls) == 2 and len(backend.calls[1]) == 7

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from postcheck.errors import ModelError
+from postcheck.toxicity_backends import jigsaw_bilstm
 from postcheck.toxicity_backends.embedded import (
     JIGSAW_FILE,
     WEIGHTS_DIR,
@@ -103,12 +104,36 @@ def test_fused_numpy_forward_matches_a_step_by_step_lstm(tmp_path):
     np.testing.assert_allclose(got[1], model.score_matrix([texts[1]])[0], atol=1e-6)
 
 
-def test_shipped_file_matches_the_reference_too(shipped):
+SHIPPED_TEXTS = [
+    "you are a complete idiot",
+    "Thank you to all our parent helpers today",
+    "I will find you and hurt you",
+    "Year 3 loved the trip to the museum, huge thanks to the staff who made it happen",
+    "shut up",
+    " ".join(["the children sang and danced at the summer fair"] * 12),  # over 100 words
+]
+
+
+def test_shipped_file_matches_the_reference_exactly_with_all_padding_steps(shipped, monkeypatch):
+    monkeypatch.setattr(jigsaw_bilstm, "BACKWARD_PADDING_STEPS", shipped.max_length)
     with np.load(shipped.path) as npz:
         arrays = {k: npz[k] for k in npz.files}
-    for text in ["you are a complete idiot", "Thank you to all our parent helpers today"]:
+    for text in SHIPPED_TEXTS:
         want = _reference(arrays, shipped.ids(text), shipped.max_length)
-        np.testing.assert_allclose(shipped.score_matrix([text])[0], want, atol=1e-4)
+        np.testing.assert_allclose(shipped.score_matrix([text])[0], want, atol=1e-5)
+
+
+def test_shipped_file_stays_close_to_the_reference_with_the_padding_shortcut(shipped):
+    assert shipped.max_length > jigsaw_bilstm.BACKWARD_PADDING_STEPS
+    with np.load(shipped.path) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    for text in SHIPPED_TEXTS:
+        want = _reference(arrays, shipped.ids(text), shipped.max_length)
+        np.testing.assert_allclose(shipped.score_matrix([text])[0], want, atol=0.01)
+    # texts in one batch score as they do alone
+    together = shipped.score_matrix(SHIPPED_TEXTS)
+    alone = np.vstack([shipped.score_matrix([t]) for t in SHIPPED_TEXTS])
+    np.testing.assert_allclose(together, alone, atol=0.01)
 
 
 def test_tokeniser_follows_keras(tmp_path):

@@ -6,6 +6,11 @@ of the whole post's and its sentences' scores. Measured on the dev sets, taking 
 sentence maximum in short posts raised false alarms on benign posts and lowered AUC
 (models/MODEL_CARD.md). The Hit points at the sentence that scored highest, so a reader
 sees which words raised it. One Hit per label is always emitted, so every label has a score.
+
+Sentences are scored only where they can matter: in long posts, and in posts whose whole
+score reaches SPAN_FLOOR on some label (or the backend's lowest `doubt` threshold, if that
+is lower). In other posts every label is far below any threshold, and its Hit points at
+the whole post. Most posts are like that, and the model then runs once per post.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ if TYPE_CHECKING:
 
 #: Posts longer than this are scored by their worst sentence too (a tweet is at most ~55).
 LONG_POST_WORDS = 60
+#: Whole-post score from which a short post's sentences are scored too (to point at words).
+SPAN_FLOOR = 0.1
 
 
 class ToxicityDetector:
@@ -31,22 +38,29 @@ class ToxicityDetector:
         return set(self.backend.labels)
 
     def detect(self, analyses: list[Analysis]) -> None:
-        segments: list[tuple[int, int, int]] = []  # (analysis index, start, end) in Doc chars
-        for i, analysis in enumerate(analyses):
-            doc = analysis.doc
-            segments.append((i, 0, len(doc.text)))
-            sentences = [(s.start_char, s.end_char) for s in doc.sents if s.text.strip()]
+        if not analyses:
+            return
+        thresholds = getattr(self.backend, "thresholds", None) or {}
+        floor = min([SPAN_FLOOR] + [t["doubt"] for t in thresholds.values()])
+        whole_rows = self.backend.score([a.doc.text for a in analyses])
+        long_post = {i: len(a.doc.text.split()) > LONG_POST_WORDS for i, a in enumerate(analyses)}
+        # (analysis index, start, end) in Doc chars: each post's sentences, where they count
+        segments: list[tuple[int, int, int]] = []
+        for i, (analysis, row) in enumerate(zip(analyses, whole_rows, strict=True)):
+            if not long_post[i] and max(row.values(), default=0.0) < floor:
+                continue
+            sentences = [(s.start_char, s.end_char) for s in analysis.doc.sents if s.text.strip()]
             if len(sentences) > 1:
                 segments.extend((i, start, end) for start, end in sentences)
         texts = [analyses[i].doc.text[start:end] for i, start, end in segments]
-        if not texts:
-            return
-        whole: dict[tuple[int, str], float] = {}
+        sentence_rows = self.backend.score(texts) if texts else []
+        whole = {
+            (i, label): score for i, row in enumerate(whole_rows) for label, score in row.items()
+        }
         best: dict[tuple[int, str], tuple[float, int, int]] = {}
-        for (i, start, end), row in zip(segments, self.backend.score(texts), strict=True):
+        posts = [(i, 0, len(a.doc.text)) for i, a in enumerate(analyses)]
+        for (i, start, end), row in zip(posts + segments, whole_rows + sentence_rows, strict=True):
             for label, score in row.items():
-                if (i, label) not in whole:  # each analysis's first segment is its whole text
-                    whole[(i, label)] = score
                 old = best.get((i, label))
                 # The highest score wins; on a tie, the shorter (more specific) segment.
                 if (
@@ -56,7 +70,6 @@ class ToxicityDetector:
                 ):
                     best[(i, label)] = (score, start, end)
         why = f"{self.backend.name} model score"
-        long_post = {i: len(a.doc.text.split()) > LONG_POST_WORDS for i, a in enumerate(analyses)}
         for (i, label), (top, start, end) in best.items():
             score = top if long_post[i] else whole[(i, label)]
             analyses[i].hits.append(analyses[i].hit("toxicity", label, start, end, score, why))
