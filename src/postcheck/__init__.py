@@ -11,6 +11,11 @@ import os
 # suffix list from the internet. spaCy may import presidio through its entry points,
 # so this must happen before spaCy or presidio is imported.
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+# The models multiply small matrices (one post at a time), where numpy's OpenBLAS threads
+# cost more than they save: measured per post, 4.8 ms single-threaded vs 5.3 ms with its
+# default threads (benchmarks/engine_bench.py). Takes effect only if numpy is not loaded
+# yet, and never overrides a value the user set. (torch, for Detoxify, is not affected.)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from postcheck.errors import PostcheckError  # noqa: E402
 from postcheck.schema import Finding, Hit, Media, Post, Verdict  # noqa: E402

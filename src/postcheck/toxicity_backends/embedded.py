@@ -360,14 +360,15 @@ def combine(
     of the two (EITHER_LABELS). Labels only `own` scores (sexual_explicit, self_harm) keep
     its score."""
     out = own.copy()
-    for j, label in enumerate(other_labels):
-        if label not in labels:
-            continue
-        i = labels.index(label)
-        if label in EITHER_LABELS:
-            out[:, i] = np.maximum(own[:, i], other[:, j])
-        else:
-            out[:, i] = 1.0 / (1.0 + np.exp(-(_logit(own[:, i]) + _logit(other[:, j])) / 2))
+    shared = [(labels.index(label), j) for j, label in enumerate(other_labels) if label in labels]
+    mean = [(i, j) for i, j in shared if labels[i] not in EITHER_LABELS]
+    either = [(i, j) for i, j in shared if labels[i] in EITHER_LABELS]
+    if mean:
+        i, j = (list(k) for k in zip(*mean, strict=True))
+        out[:, i] = 1.0 / (1.0 + np.exp(-(_logit(own[:, i]) + _logit(other[:, j])) / 2))
+    if either:
+        i, j = (list(k) for k in zip(*either, strict=True))
+        out[:, i] = np.maximum(own[:, i], other[:, j])
     return out
 
 
