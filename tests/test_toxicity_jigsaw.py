@@ -110,6 +110,7 @@ SHIPPED_TEXTS = [
     "I will find you and hurt you",
     "Year 3 loved the trip to the museum, huge thanks to the staff who made it happen",
     "shut up",
+    "Jake is a fat disgusting pig",  # where the padding shortcut moves a score the most (8e-5)
     " ".join(["the children sang and danced at the summer fair"] * 12),  # over 100 words
 ]
 
