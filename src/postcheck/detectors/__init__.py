@@ -7,6 +7,7 @@ that rule files can be validated against them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
 from postcheck.schema import Hit
@@ -32,6 +33,11 @@ class Analysis:
     doc: Doc
     offset: int = 0
     hits: list[Hit] = field(default_factory=list)
+
+    @cached_property
+    def text(self) -> str:
+        """The Doc's text, built once (spaCy rebuilds `doc.text` on every access)."""
+        return self.doc.text
 
     def hit(
         self, detector: str, label: str, start: int, end: int, score: float, why: str = ""

@@ -64,7 +64,7 @@ class PatternsDetector:
                         f"words matched: {span.text!r}",
                     )  # fmt: skip
                 )
-            text = doc.text  # spaCy rebuilds it on every access
+            text = analysis.text
             for label, source, compiled in self._regex:
                 for m in compiled.finditer(text):
                     if m.end() > m.start():

@@ -136,7 +136,7 @@ class PiiDetector:
         for analysis in analyses:
             artifacts = self._engine._doc_to_nlp_artifact(analysis.doc, "en")
             results = self._analyzer.analyze(
-                text=analysis.doc.text,
+                text=analysis.text,
                 language="en",
                 nlp_artifacts=artifacts,
                 score_threshold=self._min_score,

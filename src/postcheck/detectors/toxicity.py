@@ -42,8 +42,9 @@ class ToxicityDetector:
             return
         thresholds = getattr(self.backend, "thresholds", None) or {}
         floor = min([SPAN_FLOOR] + [t["doubt"] for t in thresholds.values()])
-        whole_rows = self.backend.score([a.doc.text for a in analyses])
-        long_post = {i: len(a.doc.text.split()) > LONG_POST_WORDS for i, a in enumerate(analyses)}
+        post_texts = [a.text for a in analyses]
+        whole_rows = self.backend.score(post_texts)
+        long_post = [len(text.split()) > LONG_POST_WORDS for text in post_texts]
         # (analysis index, start, end) in Doc chars: each post's sentences, where they count
         segments: list[tuple[int, int, int]] = []
         for i, (analysis, row) in enumerate(zip(analyses, whole_rows, strict=True)):
@@ -52,13 +53,13 @@ class ToxicityDetector:
             sentences = [(s.start_char, s.end_char) for s in analysis.doc.sents if s.text.strip()]
             if len(sentences) > 1:
                 segments.extend((i, start, end) for start, end in sentences)
-        texts = [analyses[i].doc.text[start:end] for i, start, end in segments]
+        texts = [post_texts[i][start:end] for i, start, end in segments]
         sentence_rows = self.backend.score(texts) if texts else []
         whole = {
             (i, label): score for i, row in enumerate(whole_rows) for label, score in row.items()
         }
         best: dict[tuple[int, str], tuple[float, int, int]] = {}
-        posts = [(i, 0, len(a.doc.text)) for i, a in enumerate(analyses)]
+        posts = [(i, 0, len(text)) for i, text in enumerate(post_texts)]
         for (i, start, end), row in zip(posts + segments, whole_rows + sentence_rows, strict=True):
             for label, score in row.items():
                 old = best.get((i, label))
