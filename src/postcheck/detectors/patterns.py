@@ -41,6 +41,12 @@ class PatternsDetector:
                 )
             for pattern in cond.regex:
                 self._regex.append((cond.pattern_id, pattern, re2.compile(pattern, options)))
+        # One RE2 pass tells which expressions match anywhere in a text; only those are
+        # then run for their positions (most posts match none of them).
+        self._regex_set = re2.Set.SearchSet(options)
+        for _label, pattern, _compiled in self._regex:
+            self._regex_set.Add(pattern)
+        self._regex_set.Compile()
 
     def labels(self) -> set[str]:
         return set(self._ids)
@@ -65,7 +71,8 @@ class PatternsDetector:
                     )  # fmt: skip
                 )
             text = analysis.text
-            for label, source, compiled in self._regex:
+            found = self._regex_set.Match(text) if self._regex else None
+            for label, source, compiled in (self._regex[i] for i in sorted(found or ())):
                 for m in compiled.finditer(text):
                     if m.end() > m.start():
                         analysis.hits.append(

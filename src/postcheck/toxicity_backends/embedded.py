@@ -20,7 +20,7 @@ How it works (see models/MODEL_CARD.md for the data and the measurements):
    scores the same normalised text on six of the labels, and `combine` joins the two.
 
 No torch, no transformers: loading is `numpy.load(allow_pickle=False)` of files whose
-sha256 is pinned below, and scoring a post costs about a millisecond.
+sha256 is pinned below, and scoring a post costs under a millisecond.
 """
 
 from __future__ import annotations
