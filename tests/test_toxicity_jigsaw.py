@@ -231,3 +231,26 @@ def test_converter_refuses_any_other_pickled_class():
     # the known classes come back as plain attribute holders
     data = pickle.dumps({"a": 1})
     assert conv._RestrictedUnpickler(io.BytesIO(data)).load() == {"a": 1}
+
+
+def test_weights_from_another_format_or_garbled_are_a_model_error(tmp_path):
+    from postcheck.toxicity_backends.weights_file import WeightsFile
+
+    path = _tiny_file(tmp_path / JIGSAW_FILE, ["you", "are"])
+    with np.load(path) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    meta = json.loads(arrays["meta"].tobytes())
+    for bad_meta, expected in [
+        ({**meta, "format": 99}, "format 99, this postcheck reads 1"),
+        (None, "cannot read the Jigsaw BiLSTM's weights"),
+    ]:
+        raw = b"\xff\xfe" if bad_meta is None else json.dumps(bad_meta).encode()
+        np.savez_compressed(path, **{**arrays, "meta": np.frombuffer(raw, np.uint8)})
+        with pytest.raises(ModelError) as err:
+            JigsawBiLSTM(path)
+        assert expected in str(err.value) and str(path) in str(err.value)
+    file = WeightsFile(path, "the test weights", "rebuild them")
+    with pytest.raises(ModelError, match="the test weights file is missing"):
+        WeightsFile(tmp_path / "nothing.npz", "the test weights", "rebuild them").verify(None)
+    with pytest.raises(ModelError, match="expected 00"):
+        file.verify("00")

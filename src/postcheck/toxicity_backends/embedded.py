@@ -25,11 +25,8 @@ sha256 is pinned below, and scoring a post costs under a millisecond.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import unicodedata
-import zipfile
 import zlib
 from collections.abc import Sequence
 from functools import lru_cache
@@ -42,6 +39,7 @@ from postcheck.errors import ModelError
 from postcheck.toxicity_backends import TOXICITY_LABELS, register_backend
 from postcheck.toxicity_backends.jigsaw_bilstm import FILE as JIGSAW_FILE
 from postcheck.toxicity_backends.jigsaw_bilstm import JigsawBiLSTM
+from postcheck.toxicity_backends.weights_file import WeightsFile
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 THRESHOLDS_FILE = WEIGHTS_DIR / "thresholds.yml"
@@ -55,6 +53,7 @@ WEIGHTS_SHA256: dict[str, str] = {
     JIGSAW_FILE: "a327f15d4f0f7f7537cc9887006c2e5e387f8ae6844d2f238f68e3e1161bc141",
 }
 
+WHAT = "the embedded toxicity model's weights"
 RETRAIN = (
     "reinstall postcheck (`pip install --force-reinstall postcheck`), or retrain with "
     "`python models/train.py --data ../shared/eval/dev --out "
@@ -206,32 +205,12 @@ class EmbeddedModel:
         self.sha256: dict[str, str] = {}
         arrays: dict[str, np.ndarray] = {}
         for file, names in _ARRAYS.items():
-            where = self.path / file
-            self.sha256[file] = _verify(where, None if sha256 is None else sha256.get(file, ""))
-            try:
-                with np.load(where, allow_pickle=False) as npz:
-                    arrays.update({k: npz[k] for k in names})
-            except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-                raise ModelError(
-                    f"cannot read the embedded toxicity model's weights: {exc}",
-                    where=str(where),
-                    fix=RETRAIN,
-                ) from exc
-        try:
-            meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
-            vocab = arrays["vocab"].tobytes().decode("utf-8").split("\n")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ModelError(
-                f"cannot read the embedded toxicity model's weights: {exc}",
-                where=str(self.path),
-                fix=RETRAIN,
-            ) from exc
-        if meta.get("format") != FORMAT_VERSION:
-            raise ModelError(
-                f"weights are format {meta.get('format')}, this postcheck reads {FORMAT_VERSION}",
-                where=str(self.path),
-                fix=RETRAIN,
-            )
+            weights = WeightsFile(self.path / file, WHAT, RETRAIN)
+            self.sha256[file] = weights.verify(None if sha256 is None else sha256.get(file, ""))
+            arrays.update(weights.arrays(names))
+        folder = WeightsFile(self.path, WHAT, RETRAIN)
+        meta = folder.meta(arrays["meta"], FORMAT_VERSION)
+        vocab = folder.text(arrays["vocab"]).split("\n")
         self.labels: tuple[str, ...] = tuple(meta["labels"])
         self.meta = meta
         self.buckets = int(meta["buckets"])
@@ -370,25 +349,6 @@ def combine(
         i, j = (list(k) for k in zip(*either, strict=True))
         out[:, i] = np.maximum(own[:, i], other[:, j])
     return out
-
-
-def _verify(path: Path, expected: str | None) -> str:
-    if not path.is_file():
-        raise ModelError(
-            "the embedded toxicity model's weights file is missing",
-            where=str(path),
-            fix=RETRAIN,
-        )
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if expected is not None and digest != expected.lower():
-        # any mismatch, including a pinned digest left empty
-        raise ModelError(
-            f"the embedded toxicity model's weights have sha256 {digest}, expected {expected} "
-            "(corrupt or replaced file)",
-            where=str(path),
-            fix=RETRAIN,
-        )
-    return digest
 
 
 @lru_cache(maxsize=4)

@@ -19,15 +19,12 @@ disagree on different posts, so `EmbeddedModel` combines their scores (see there
 
 from __future__ import annotations
 
-import hashlib
-import json
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from postcheck.errors import ModelError
+from postcheck.toxicity_backends.weights_file import WeightsFile
 
 FILE = "jigsaw-bilstm.npz"
 FORMAT_VERSION = 1
@@ -52,22 +49,11 @@ class JigsawBiLSTM:
 
     def __init__(self, path: Path, sha256: str | None = None):
         self.path = Path(path)
-        self.sha256 = _verify(self.path, sha256)
-        try:
-            with np.load(self.path, allow_pickle=False) as npz:
-                a = {k: npz[k] for k in _ARRAYS + _HEAD}
-            meta = json.loads(a["meta"].tobytes().decode("utf-8"))
-            vocab = a["vocab"].tobytes().decode("utf-8").split("\n")
-        except (OSError, ValueError, KeyError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
-            raise ModelError(
-                f"cannot read the Jigsaw BiLSTM's weights: {exc}", where=str(self.path), fix=FIX
-            ) from exc
-        if meta.get("format") != FORMAT_VERSION:
-            raise ModelError(
-                f"weights are format {meta.get('format')}, this postcheck reads {FORMAT_VERSION}",
-                where=str(self.path),
-                fix=FIX,
-            )
+        weights = WeightsFile(self.path, "the Jigsaw BiLSTM's weights", FIX)
+        self.sha256 = weights.verify(sha256)
+        a = weights.arrays(_ARRAYS + _HEAD)
+        meta = weights.meta(a["meta"], FORMAT_VERSION)
+        vocab = weights.text(a["vocab"]).split("\n")
         self.labels: tuple[str, ...] = tuple(meta["labels"])
         self.max_length = int(meta["max_length"])
         self._split = str.maketrans({c: " " for c in meta["filters"]})
@@ -194,20 +180,6 @@ class JigsawBiLSTM:
                 "Jigsaw Toxic Comment data; tox-block 0.1.2 (MIT), converted to numpy"
             ),
         }
-
-
-def _verify(path: Path, expected: str | None) -> str:
-    if not path.is_file():
-        raise ModelError("the Jigsaw BiLSTM's weights file is missing", where=str(path), fix=FIX)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if expected is not None and digest != expected.lower():
-        raise ModelError(
-            f"the Jigsaw BiLSTM's weights have sha256 {digest}, expected {expected} "
-            "(corrupt or replaced file)",
-            where=str(path),
-            fix=FIX,
-        )
-    return digest
 
 
 def _step(z: np.ndarray, c: np.ndarray, u: int) -> tuple[np.ndarray, np.ndarray]:
