@@ -258,14 +258,10 @@ def cross_source(args) -> None:
         ti = model.labels.index("toxicity")
         parts = {}  # each part alone, side by side with the two together
         if model.jigsaw is not None:
-            from postcheck.toxicity_backends.embedded import normalise
-
             texts = [e.text for e in rows]
             parts = {
                 "auc_toxicity_own_part": auc(y, model.own_score_matrix(texts)[:, ti]),
-                "auc_toxicity_jigsaw_part": auc(
-                    y, model.jigsaw.score_matrix([normalise(t) for t in texts])[:, 0]
-                ),
+                "auc_toxicity_jigsaw_part": auc(y, model.jigsaw_score_matrix(texts)[:, 0]),
             }
         row = {
             "held_out": held,

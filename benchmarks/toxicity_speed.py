@@ -148,8 +148,7 @@ def main() -> None:
     print(f"  project's part alone ({model.members} members): per post median {med:.2f} ms, "
           f"p95 {p95:.2f} ms")  # fmt: skip
     if model.jigsaw is not None:
-        jigsaw = model.jigsaw
-        med, p95 = per_post_ms(lambda p: jigsaw.score_matrix([p]), posts)
+        med, p95 = per_post_ms(lambda p: model.jigsaw_score_matrix([p]), posts)
         print(f"  Jigsaw BiLSTM part alone: per post median {med:.2f} ms, p95 {p95:.2f} ms")
 
     folder = args.model_dir or find_minilm()

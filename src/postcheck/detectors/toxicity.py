@@ -55,9 +55,6 @@ class ToxicityDetector:
                 segments.extend((i, start, end) for start, end in sentences)
         texts = [post_texts[i][start:end] for i, start, end in segments]
         sentence_rows = self.backend.score(texts) if texts else []
-        whole = {
-            (i, label): score for i, row in enumerate(whole_rows) for label, score in row.items()
-        }
         best: dict[tuple[int, str], tuple[float, int, int]] = {}
         posts = [(i, 0, len(text)) for i, text in enumerate(post_texts)]
         for (i, start, end), row in zip(posts + segments, whole_rows + sentence_rows, strict=True):
@@ -72,5 +69,5 @@ class ToxicityDetector:
                     best[(i, label)] = (score, start, end)
         why = f"{self.backend.name} model score"
         for (i, label), (top, start, end) in best.items():
-            score = top if long_post[i] else whole[(i, label)]
+            score = top if long_post[i] else whole_rows[i][label]
             analyses[i].hits.append(analyses[i].hit("toxicity", label, start, end, score, why))

@@ -43,7 +43,7 @@ from postcheck.toxicity_backends.weights_file import WeightsFile
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 THRESHOLDS_FILE = WEIGHTS_DIR / "thresholds.yml"
-#: The shipped weights (three files, each under 2 MB) and their sha256, checked on load.
+#: The shipped weights (four files, each under 2 MB) and their sha256, checked on load.
 #: models/train.py prints the new values after training.
 WEIGHTS_SHA256: dict[str, str] = {
     "embedded-v2-tokens.npz": "fdedafddedc18c02e2c985e4f29869512a3df11ab2d3e64352dc29efb7c519ff",
@@ -247,10 +247,10 @@ class EmbeddedModel:
 
     def features(self, text: str, member: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """(pooled features, hashed n-gram logits) of one text for one ensemble member."""
-        return self._features(self._encode(text), member)
+        return self._features(self._encode(normalise(text)), member)
 
-    def _encode(self, text: str) -> tuple[list[int], np.ndarray, list[int]]:
-        tokens = words(text)
+    def _encode(self, normalised: str) -> tuple[list[int], np.ndarray, list[int]]:
+        tokens = _WORD.findall(normalised)  # words(), on text already normalised
         ids, share = self.wordpiece.encode_with_share(tokens)
         ids, share = ids[: self.max_tokens] or [self.pad], share[: self.max_tokens] or [1.0]
         return ids, np.asarray(share, np.float32), hashed_ngrams(tokens, self.buckets) or [0]
@@ -272,23 +272,34 @@ class EmbeddedModel:
     def score_matrix(self, texts: Sequence[str]) -> np.ndarray:
         """[len(texts), len(labels)] probabilities: this model's (the mean of its members'),
         combined with the Jigsaw BiLSTM's on the six labels both score (`combine`)."""
-        own = self.own_score_matrix(texts)
-        if self.jigsaw is None or not len(own):
+        # both parts read the normalised text: de-obfuscated ("st00pid b1tch" -> "stoopid
+        # bitch"), links and @mentions as placeholder words
+        normalised = [normalise(t) for t in texts]
+        own = self._own_scores(normalised)
+        if self.jigsaw is None or not normalised:
             return own
-        # the Jigsaw model reads the normalised text too: de-obfuscated ("st00pid b1tch" ->
-        # "stoopid bitch"), links and @mentions as placeholder words
-        other = self.jigsaw.score_matrix([normalise(t) for t in texts])
+        other = self.jigsaw.score_matrix(normalised)
         return combine(own, self.labels, other, self.jigsaw.labels)
 
     def own_score_matrix(self, texts: Sequence[str]) -> np.ndarray:
         """This model's probabilities alone: the mean of its members'."""
-        if not texts:
+        return self._own_scores([normalise(t) for t in texts])
+
+    def jigsaw_score_matrix(self, texts: Sequence[str]) -> np.ndarray:
+        """The Jigsaw part's probabilities alone, columns in `self.jigsaw.labels` order."""
+        if self.jigsaw is None:
+            raise ValueError("this model folder has no Jigsaw part (jigsaw-bilstm.npz)")
+        return self.jigsaw.score_matrix([normalise(t) for t in texts])
+
+    def _own_scores(self, normalised: Sequence[str]) -> np.ndarray:
+        if not normalised:
             return np.zeros((0, len(self.labels)), np.float32)
-        encoded = [self._encode(t) for t in texts]
-        total = np.zeros((len(texts), len(self.labels)), np.float32)
+        encoded = [self._encode(t) for t in normalised]
+        n = len(encoded)
+        total = np.zeros((n, len(self.labels)), np.float32)
         for k in range(self.members):
-            pooled = np.empty((len(texts), self.w1.shape[1]), np.float32)
-            lin = np.empty((len(texts), len(self.labels)), np.float32)
+            pooled = np.empty((n, self.w1.shape[1]), np.float32)
+            lin = np.empty((n, len(self.labels)), np.float32)
             for i, enc in enumerate(encoded):
                 pooled[i], lin[i] = self._features(enc, k)
             hidden = np.maximum(pooled @ self.w1[k] + self.b1[k], 0.0)
