@@ -139,7 +139,8 @@ def make_backend(name: str, options: list[str]):
 
 def score(backend, texts) -> np.ndarray:
     """[texts, labels] scores as the engine takes them: the whole text's, and in a long text
-    the highest of it and its sentences' (models/train.py: score_like_engine)."""
+    (for `threat`, in any text, where a sentence reaches the backend's `breach`) the
+    highest of it and its sentences' (models/train.py: score_like_engine)."""
     from train import score_like_engine
 
     labels = backend.labels
@@ -152,7 +153,9 @@ def score(backend, texts) -> np.ndarray:
                 out[start + i] = [row[lab] for lab in labels]
         return out
 
-    return score_like_engine(matrix, list(texts))
+    screen = getattr(backend, "screen", None)
+    thresholds = getattr(backend, "thresholds", None)
+    return score_like_engine(matrix, list(texts), labels, screen, thresholds)
 
 
 def load_thresholds(path: str | None) -> dict:

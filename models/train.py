@@ -45,7 +45,12 @@ sys.path.insert(0, str(ROOT / "src"))
 import distil  # noqa: E402
 import sources  # noqa: E402
 
-from postcheck.detectors.toxicity import LONG_POST_WORDS  # noqa: E402
+from postcheck.detectors.toxicity import (  # noqa: E402
+    LONG_POST_WORDS,
+    SENTENCE_END,
+    SENTENCE_LABELS,
+    sentence_bar,
+)
 from postcheck.toxicity_backends import TOXICITY_LABELS  # noqa: E402
 from postcheck.toxicity_backends.embedded import (  # noqa: E402
     CONV_WIDTH,
@@ -450,27 +455,52 @@ def member_seeds(args) -> list[int]:
     return [args.seed + 100 * k for k in range(args.members)]
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def score_like_engine(score_matrix, texts: list[str]) -> np.ndarray:
-    """Scores as the engine's toxicity detector takes them: the whole text's, or in a text
-    of more than LONG_POST_WORDS words the highest of the whole text's and each sentence's,
-    per label (sentences split on .!? and line breaks, close to the engine's spaCy
-    sentences). `score_matrix`: texts -> [n, labels] array."""
-    pieces, owner = [], []
+def score_like_engine(
+    score_matrix, texts: list[str], labels, screen=None, thresholds=None
+) -> np.ndarray:
+    """Scores as the engine's toxicity detector takes them (detectors/toxicity.py): the
+    whole text's; in a text of more than LONG_POST_WORDS words the highest of the whole
+    text's and each sentence's, per label; in other texts of more than one sentence, the
+    same for SENTENCE_LABELS (`threat`) where a sentence reaches the label's `breach` in
+    `thresholds` (sentence_bar; BREACH_FLOOR while thresholds are being chosen) and `screen`
+    (a backend's, if it has one) let it be scored. Sentences split at SENTENCE_END (the
+    engine also splits at spaCy's boundaries). `score_matrix`: texts -> [n, labels] array;
+    `labels`: its columns."""
+    whole = score_matrix(texts)
+    sentence_cols = [j for j, lab in enumerate(labels) if lab in SENTENCE_LABELS]
+    split = {}
     for i, text in enumerate(texts):
-        pieces.append(text)
-        owner.append(i)
-        if len(text.split()) <= LONG_POST_WORDS:
-            continue
-        sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+        sentences = [s for s in SENTENCE_END.split(text) if s.strip()]
         if len(sentences) > 1:
-            pieces.extend(sentences)
-            owner.extend([i] * len(sentences))
-    scores = score_matrix(pieces)
-    out = np.zeros((len(texts), scores.shape[1]), np.float32)
-    np.maximum.at(out, np.array(owner), scores)
+            split[i] = sentences
+    scored = [i for i in split if len(texts[i].split()) > LONG_POST_WORDS]
+    rest = [i for i in split if i not in set(scored)]
+    if rest and screen is not None:
+        rows = screen([s for i in rest for s in split[i]])
+        owners = [i for i in rest for _ in split[i]]
+        hit = {
+            i
+            for i, row in zip(owners, rows, strict=True)
+            if any(
+                row.get(lab, 0.0) >= sentence_bar(thresholds or {}, lab, BREACH_FLOOR)
+                for lab in SENTENCE_LABELS
+            )
+        }
+        rest = [i for i in rest if i in hit]
+    scored += rest
+    out = whole.copy()
+    if not scored:
+        return out
+    pieces = [s for i in scored for s in split[i]]
+    owner = np.array([i for i in scored for _ in split[i]])
+    best = np.zeros_like(out)
+    np.maximum.at(best, owner, score_matrix(pieces))
+    long_rows = [i for i in scored if len(texts[i].split()) > LONG_POST_WORDS]
+    out[long_rows] = np.maximum(out[long_rows], best[long_rows])
+    for j in sentence_cols:
+        bar = sentence_bar(thresholds or {}, labels[j], BREACH_FLOOR)
+        sure = best[scored, j] >= bar
+        out[scored, j] = np.where(sure, np.maximum(out[scored, j], best[scored, j]), out[scored, j])
     return out
 
 
@@ -485,7 +515,9 @@ def choose_thresholds(path: Path, data, out_file: Path | None) -> dict:
 
     model = EmbeddedModel(path, sha256=None)
     uni = [e for e in data["university"] if calibration_half(e)]
-    scores = score_like_engine(model.score_matrix, [e.text for e in uni])
+    scores = score_like_engine(
+        model.score_matrix, [e.text for e in uni], model.labels, model.screen
+    )
 
     def doubts(q: float) -> np.ndarray:
         return np.maximum(np.quantile(scores, q, axis=0), DOUBT_FLOOR)

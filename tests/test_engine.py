@@ -259,22 +259,63 @@ def test_short_posts_are_scored_whole_long_posts_by_their_worst_sentence(checker
 
 
 class RecordingToxicity:
-    """Gives every text the same insult score and records what it was asked to score."""
+    """Gives every text the same insult score and no threat, unless `per_text` says
+    otherwise ({text: {label: score}}), and records what it was asked to score; no
+    `screen`, like the Detoxify backend."""
 
     name = "recording"
-    labels = ("toxicity", "insult")
+    labels = ("toxicity", "insult", "threat")
 
-    def __init__(self, insult: float) -> None:
+    def __init__(self, insult: float, per_text: dict[str, dict] | None = None) -> None:
         self.insult = insult
+        self.per_text = per_text or {}
         self.calls: list[list[str]] = []
         self.thresholds = {label: {"doubt": 0.5, "breach": 0.8} for label in self.labels}
 
     def score(self, texts):
         self.calls.append(list(texts))
-        return [{"toxicity": 0.0, "insult": self.insult} for _ in texts]
+        return [self._row(t) for t in texts]
+
+    def _row(self, text: str) -> dict[str, float]:
+        return {
+            "toxicity": 0.0,
+            "insult": self.insult,
+            "threat": 0.0,
+            **self.per_text.get(text, {}),
+        }
 
     def describe(self) -> dict:
         return {"name": self.name}
+
+
+class ScreeningToxicity(RecordingToxicity):
+    """The same, with a `screen` (cheap scores never above `score`'s) that it records too."""
+
+    def __init__(self, insult: float, per_text: dict[str, dict] | None = None) -> None:
+        super().__init__(insult, per_text)
+        self.screened: list[list[str]] = []
+
+    def screen(self, texts):
+        self.screened.append(list(texts))
+        return [{"threat": self._row(t)["threat"]} for t in texts]
+
+
+THREAT_RULE = """\
+clause: "§5.2(e)"
+quote: "threatening"
+severity: breach
+detect:
+  - toxicity: {labels: [threat]}
+message: "A threat, by the model's own thresholds."
+suggestion: "Remove it."
+examples: {fail: ["I will hurt you"], pass: ["a lovely day"]}
+"""
+
+
+def engine_with(checker, tmp_path, backend, rule=CALIBRATED_RULE):
+    path = tmp_path / "rule.yml"
+    path.write_text(rule, encoding="utf-8")
+    return Checker(checker.config, toxicity_backend=backend, rules=[load_rule(path)])
 
 
 @pytest.mark.parametrize(
@@ -287,18 +328,92 @@ def test_a_short_posts_sentences_are_scored_only_when_a_score_reaches_the_span_f
     from postcheck.detectors.toxicity import SPAN_FLOOR
 
     assert SPAN_FLOOR == 0.1
-    path = tmp_path / "calibrated.yml"
-    path.write_text(CALIBRATED_RULE, encoding="utf-8")
-    backend = RecordingToxicity(insult)
-    engine = Checker(checker.config, toxicity_backend=backend, rules=[load_rule(path)])
+    backend = ScreeningToxicity(insult)
     post = "What a lovely day. We went to the farm."
-    verdict = engine.check(post)
+    verdict = engine_with(checker, tmp_path, backend).check(post)
     assert verdict.scores["toxicity.insult"] == pytest.approx(insult)
     if sentences_scored:
         assert backend.calls == [[post], ["What a lovely day.", "We went to the farm."]]
-    else:  # far below every threshold: one call, the whole post; nothing to point at
+        assert backend.screened == []  # already scored in full: nothing to screen
+    else:  # far below every threshold, no threat screened: the model ran on the post alone
         assert backend.calls == [[post]]
+        assert backend.screened == [["What a lovely day.", "We went to the farm."]]
         assert not verdict.findings
+
+
+@pytest.mark.parametrize("backend_class", [ScreeningToxicity, RecordingToxicity])
+def test_a_threat_in_one_sentence_of_a_friendly_post_is_found(checker, tmp_path, backend_class):
+    threat = "I know where you live."
+    post = f"Lovely assembly today, well done year 3. {threat} See you all on Monday!"
+    backend = backend_class(0.0, per_text={post: {"threat": 0.02}, threat: {"threat": 0.9}})
+    verdict = engine_with(checker, tmp_path, backend, THREAT_RULE).check(post)
+    assert verdict.scores["toxicity.threat"] == pytest.approx(0.9)
+    assert verdict.verdict == "breach"
+    assert [e.text for f in verdict.findings for e in f.evidence] == [threat]
+    # scored in full: the post, then its three sentences
+    assert backend.calls[-1] == [
+        "Lovely assembly today, well done year 3.",
+        threat,
+        "See you all on Monday!",
+    ]
+
+
+@pytest.mark.parametrize(("screened", "scored_in_full"), [(0.79, False), (0.8, True)])
+def test_a_sentence_is_scored_in_full_when_its_screened_threat_reaches_the_bar(
+    checker, tmp_path, screened, scored_in_full
+):
+    post = "Lovely day. See you soon."
+    backend = ScreeningToxicity(0.0, per_text={"See you soon.": {"threat": screened}})
+    verdict = engine_with(checker, tmp_path, backend, THREAT_RULE).check(post)
+    assert backend.screened == [["Lovely day.", "See you soon."]]
+    if scored_in_full:
+        assert backend.calls == [[post], ["Lovely day.", "See you soon."]]
+        assert verdict.scores["toxicity.threat"] == pytest.approx(screened)
+    else:  # below the bar it could not count: the model is not run on the sentences
+        assert backend.calls == [[post]]
+        assert verdict.scores["toxicity.threat"] == 0.0
+
+
+@pytest.mark.parametrize(("sentence_threat", "threat"), [(0.3, 0.0), (0.79, 0.0), (0.85, 0.85)])
+def test_in_a_short_post_only_a_sure_sentence_threat_counts(
+    checker, tmp_path, sentence_threat, threat
+):
+    # `threat` takes a sentence's score only at the label's breach threshold (0.8 here);
+    # other labels of a short post are always the whole post's
+    post = "First one. Second one."
+    worst = {"insult": 0.9, "threat": sentence_threat}
+    backend = RecordingToxicity(0.2, per_text={"Second one.": worst})
+    verdict = engine_with(checker, tmp_path, backend).check(post)
+    assert backend.calls == [[post], ["First one.", "Second one."]]
+    assert verdict.scores["toxicity.threat"] == pytest.approx(threat)
+    assert verdict.scores["toxicity.insult"] == pytest.approx(0.2)
+    assert not verdict.findings  # the rule reads insult only
+
+
+@pytest.mark.parametrize(
+    ("post", "sentences"),
+    [
+        # spaCy's small model reads "year 3. Ryan" as one sentence; the split at .!? fixes it
+        (
+            "Great singing from year 3. Ryan, I will hurt you.",
+            ["Great singing from year 3.", "Ryan, I will hurt you."],
+        ),
+        (
+            "Lovely day.\n\nThanks all!  See you soon ",
+            ["Lovely day.", "Thanks all!", "See you soon"],
+        ),
+        ("One sentence only", ["One sentence only"]),
+        ("   ", []),
+    ],
+)
+def test_sentence_spans(checker, post, sentences):
+    from types import SimpleNamespace
+
+    from postcheck.detectors.toxicity import sentence_spans
+
+    analysis = SimpleNamespace(text=post, doc=checker.nlp(post))  # what it reads of one
+    spans = sentence_spans(analysis)
+    assert [analysis.text[start:end] for start, end in spans] == sentences
 
 
 def test_a_long_posts_sentences_are_always_scored(checker, tmp_path):

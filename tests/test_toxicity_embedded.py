@@ -71,6 +71,41 @@ def test_deterministic_and_batch_independent(model):
             assert x[k] == pytest.approx(z[k], abs=1e-6)
 
 
+SCREEN_TEXTS = [
+    *TEXTS,
+    "Ryan, I will break your legs after school.",
+    "Anyone who complains about the parking will be shot.",
+    "You deserve to die, you worthless idiot",
+    "Send me a pic of you in your underwear",
+    "Nobody would miss you, just end it",
+]
+
+
+def test_screen_is_never_above_the_full_score(model):
+    # the detector skips a sentence whose screened threat is below the span floor: that is
+    # safe only if screening never scores higher than scoring in full
+    full = model.score(SCREEN_TEXTS)
+    screened = model.screen(SCREEN_TEXTS)
+    assert set(screened[0]) == {"threat", "sexual_explicit", "self_harm"}
+    for f, s in zip(full, screened, strict=True):
+        for label, value in s.items():
+            assert value <= f[label] + 1e-6, label
+        assert s["self_harm"] == pytest.approx(f["self_harm"], abs=1e-6)  # the same model
+    threat = [s["threat"] for s in screened]
+    assert max(threat) > 0.5 > min(threat)  # it does score: not a constant
+
+
+def test_screen_without_the_jigsaw_part_is_the_score(tmp_path):
+    for path in WEIGHTS_DIR.iterdir():
+        if path.name != "jigsaw-bilstm.npz":
+            shutil.copy(path, tmp_path / path.name)
+    own = EmbeddedModel(tmp_path, sha256=None)
+    assert own.jigsaw is None
+    screened = own.screen(SCREEN_TEXTS)[1]
+    assert screened == pytest.approx(own.score(SCREEN_TEXTS)[1], abs=1e-6)
+    assert set(screened) == set(own.labels)
+
+
 def test_describe(model):
     d = model.describe()
     assert d["name"] == "embedded"

@@ -1,7 +1,9 @@
 """Toxicity backends: the models behind the toxicity detector.
 
 A backend scores whole texts; the detector decides which texts (the post and
-its sentences) to score and turns the scores into Hits. Backends register by
+its sentences) to score and turns the scores into Hits. A backend may also offer
+`screen(texts)`: cheaper scores, for some labels, that are never above `score`'s; the
+detector uses them to skip sentences that cannot matter. Backends register by
 name, and `toxicity: {backend: NAME}` in postcheck.yml picks one.
 """
 

@@ -328,6 +328,16 @@ class EmbeddedModel:
         m = self.score_matrix(list(texts))
         return [{lab: float(row[j]) for j, lab in enumerate(self.labels)} for row in m]
 
+    def screen(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Cheap scores, never above `score`'s, for the labels where that holds: the
+        project's part alone (about a quarter of the cost) on `threat` (the joined score is
+        the higher of the two parts) and on the labels only it scores. The toxicity
+        detector screens sentences with it before scoring them in full."""
+        m = self.own_score_matrix(texts)
+        joined = set(self.jigsaw.labels) - EITHER_LABELS if self.jigsaw else set()
+        keep = [(j, lab) for j, lab in enumerate(self.labels) if lab not in joined]
+        return [{lab: float(row[j]) for j, lab in keep} for row in m]
+
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.name,
