@@ -294,8 +294,9 @@ class EmbeddedModel:
     def _own_scores(self, normalised: Sequence[str]) -> np.ndarray:
         if not normalised:
             return np.zeros((0, len(self.labels)), np.float32)
-        # the whole batch at once: every text's tokens in one flat array, each text's rows
-        # reduced with reduceat (the same sums as `_features`, one text at a time)
+        # the whole batch and every member at once: every text's tokens in one flat array,
+        # each text's rows reduced with reduceat (the same sums as `_features`, one text and
+        # member at a time); arrays are [members, rows, ...]
         encoded = [self._encode(t) for t in normalised]
         n = len(encoded)
         lengths = np.array([len(ids) for ids, _, _ in encoded])
@@ -306,23 +307,22 @@ class EmbeddedModel:
         counts = np.array([len(b) for _, _, b in encoded])
         bucket_starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         buckets = np.concatenate([np.asarray(b, np.int64) for _, _, b in encoded])
-        # a token's row in a padded copy where each text has a zero row before and after it
+        vectors = self.emb[:, ids]
+        mean = np.add.reduceat(weights[:, None] * vectors, starts, axis=1) / weight_sums
+        # width-3 convolution: a token's row in a padded copy where each text has a zero row
+        # before and after it
         centre = np.arange(ids.size) + 2 * np.repeat(np.arange(n), lengths) + 1
-        total = np.zeros((n, len(self.labels)), np.float32)
-        for k in range(self.members):
-            vectors = self.emb[k][ids]
-            mean = np.add.reduceat(weights[:, None] * vectors, starts) / weight_sums
-            padded = np.zeros((ids.size + 2 * n, vectors.shape[1]), np.float32)
-            padded[centre] = vectors
-            windows = np.concatenate([padded[centre - 1], vectors, padded[centre + 1]], axis=1)
-            conv = np.maximum(windows @ self.conv_w[k] + self.conv_b[k], 0.0)
-            conv = np.maximum.reduceat(conv, starts)
-            lin = np.add.reduceat(self.hashed[k][buckets], bucket_starts) / np.sqrt(counts)[:, None]
-            pooled = np.concatenate([mean, conv], axis=1)
-            hidden = np.maximum(pooled @ self.w1[k] + self.b1[k], 0.0)
-            logits = hidden @ self.w2[k] + self.b2[k] + lin
-            total += 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
-        return total / self.members
+        padded = np.zeros((self.members, ids.size + 2 * n, vectors.shape[2]), np.float32)
+        padded[:, centre] = vectors
+        windows = np.concatenate([padded[:, centre - 1], vectors, padded[:, centre + 1]], axis=2)
+        conv = np.maximum(windows @ self.conv_w + self.conv_b[:, None], 0.0)
+        conv = np.maximum.reduceat(conv, starts, axis=1)
+        lin = np.add.reduceat(self.hashed[:, buckets], bucket_starts, axis=1)
+        lin /= np.sqrt(counts)[:, None]
+        pooled = np.concatenate([mean, conv], axis=2)
+        hidden = np.maximum(pooled @ self.w1 + self.b1[:, None], 0.0)
+        logits = hidden @ self.w2 + self.b2[:, None] + lin
+        return (1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))).mean(0)
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         m = self.score_matrix(list(texts))
