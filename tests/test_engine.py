@@ -184,16 +184,21 @@ def test_library_entry_point(monkeypatch):
     assert callable(postcheck.check)
 
 
-CALIBRATED_RULE = """\
-clause: "§5.2(b)"
-quote: "amounts to bullying"
-severity: breach
-detect:
-  - toxicity: {labels: [insult]}
-message: "An insult, by the model's own thresholds."
-suggestion: "Remove it."
-examples: {fail: ["you are an idiot"], pass: ["a lovely day"]}
-"""
+def model_rule(clause: str, quote: str, label: str, fail: str) -> str:
+    """A breach rule whose only evidence is the model's `label`, at the model's thresholds."""
+    return textwrap.dedent(f"""\
+        clause: "{clause}"
+        quote: "{quote}"
+        severity: breach
+        detect:
+          - toxicity: {{labels: [{label}]}}
+        message: "A {label}, by the model's own thresholds."
+        suggestion: "Remove it."
+        examples: {{fail: ["{fail}"], pass: ["a lovely day"]}}
+        """)
+
+
+CALIBRATED_RULE = model_rule("§5.2(b)", "amounts to bullying", "insult", "you are an idiot")
 
 
 @pytest.fixture(scope="module")
@@ -300,16 +305,7 @@ class ScreeningToxicity(RecordingToxicity):
         return [{"threat": self._row(t)["threat"]} for t in texts]
 
 
-THREAT_RULE = """\
-clause: "§5.2(e)"
-quote: "threatening"
-severity: breach
-detect:
-  - toxicity: {labels: [threat]}
-message: "A threat, by the model's own thresholds."
-suggestion: "Remove it."
-examples: {fail: ["I will hurt you"], pass: ["a lovely day"]}
-"""
+THREAT_RULE = model_rule("§5.2(e)", "threatening", "threat", "I will hurt you")
 
 
 def engine_with(checker, tmp_path, backend, rule=CALIBRATED_RULE):
