@@ -86,3 +86,47 @@ def test_results_are_deterministic(checker, text):
     first = _check_or_refuse(checker, text)
     second = _check_or_refuse(checker, text)
     assert first == second
+
+
+threatish = st.lists(
+    st.sampled_from(
+        [
+            "I",
+            "will",
+            "kill",
+            "you",
+            "hurt",
+            "shoot",
+            "find",
+            "know",
+            "where",
+            "live",
+            "should",
+            "be",
+            "shot",
+            "we",
+            "see",
+            "Monday",
+            "send",
+            "pics",
+            "kys",
+            "die",
+            "!",
+            ".",
+        ]
+    ),  # fmt: skip
+    max_size=15,
+).map(" ".join)
+
+
+@settings(max_examples=150)
+@given(st.lists(st.one_of(texts, wordy, threatish), min_size=1, max_size=4))
+def test_the_embedded_screen_is_never_above_the_full_score(texts_):
+    # the toxicity detector skips a sentence whose screened threat is below the bar; that
+    # is safe only if the screen is a lower bound of the full score, for any text
+    from postcheck.toxicity_backends import load_backend
+
+    model = load_backend({"backend": "embedded"})
+    for screened, full in zip(model.screen(texts_), model.score(texts_), strict=True):
+        for label, value in screened.items():
+            assert value <= full[label] + 1e-6
