@@ -11,42 +11,45 @@ from postcheck.schema import Verdict
 texts = st.text(
     alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=0, max_size=300
 )
-wordy = st.lists(
-    st.sampled_from(
-        [
-            "Year",
-            "4",
-            "are",
-            "at",
-            "the",
-            "park",
-            "until",
-            "3pm",
-            "Oliver",
-            "Bennett",
-            "you",
-            "pathetic",
-            "k1ll",
-            "y0urself",
-            "\u200b",
-            "ｆｕｃｋ",
-            "call",
-            "07700 900123",
-            "@",
-            "#",
-            "email",
-            "a@b.com",
-            "\n",
-            "!!",
-            "🙂",
-            "é",
-            "\u202e",
-            "і",
-            "d",
-        ]
-    ),  # fmt: skip
-    max_size=40,
-).map(" ".join)
+
+
+def sentences_of(words: list[str], max_words: int) -> st.SearchStrategy[str]:
+    """Texts made of `words`, joined by spaces."""
+    return st.lists(st.sampled_from(words), max_size=max_words).map(" ".join)
+
+
+WORDY = [
+    "Year",
+    "4",
+    "are",
+    "at",
+    "the",
+    "park",
+    "until",
+    "3pm",
+    "Oliver",
+    "Bennett",
+    "you",
+    "pathetic",
+    "k1ll",
+    "y0urself",
+    "\u200b",
+    "ｆｕｃｋ",
+    "call",
+    "07700 900123",
+    "@",
+    "#",
+    "email",
+    "a@b.com",
+    "\n",
+    "!!",
+    "🙂",
+    "é",
+    "\u202e",
+    "і",
+    "d",
+]
+wordy = sentences_of(WORDY, 40)
 
 settings.register_profile(
     "postcheck", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -88,35 +91,33 @@ def test_results_are_deterministic(checker, text):
     assert first == second
 
 
-threatish = st.lists(
-    st.sampled_from(
-        [
-            "I",
-            "will",
-            "kill",
-            "you",
-            "hurt",
-            "shoot",
-            "find",
-            "know",
-            "where",
-            "live",
-            "should",
-            "be",
-            "shot",
-            "we",
-            "see",
-            "Monday",
-            "send",
-            "pics",
-            "kys",
-            "die",
-            "!",
-            ".",
-        ]
-    ),  # fmt: skip
-    max_size=15,
-).map(" ".join)
+threatish = sentences_of(
+    [
+        "I",
+        "will",
+        "kill",
+        "you",
+        "hurt",
+        "shoot",
+        "find",
+        "know",
+        "where",
+        "live",
+        "should",
+        "be",
+        "shot",
+        "we",
+        "see",
+        "Monday",
+        "send",
+        "pics",
+        "kys",
+        "die",
+        "!",
+        ".",
+    ],
+    15,
+)
 
 
 @settings(max_examples=150)
