@@ -49,8 +49,8 @@ from postcheck.detectors.toxicity import (  # noqa: E402
     LONG_POST_WORDS,
     SENTENCE_END,
     SENTENCE_LABELS,
-    sentence_bar,
 )
+from postcheck.rules import calibrated_threshold  # noqa: E402
 from postcheck.toxicity_backends import TOXICITY_LABELS  # noqa: E402
 from postcheck.toxicity_backends.embedded import (  # noqa: E402
     CONV_WIDTH,
@@ -462,29 +462,31 @@ def score_like_engine(
     whole text's; in a text of more than LONG_POST_WORDS words the highest of the whole
     text's and each sentence's, per label; in other texts of more than one sentence, the
     same for SENTENCE_LABELS (`threat`) where a sentence reaches the label's `breach` in
-    `thresholds` (sentence_bar; BREACH_FLOOR while thresholds are being chosen) and `screen`
+    `thresholds` (BREACH_FLOOR while thresholds are being chosen) and `screen`
     (a backend's, if it has one) let it be scored. Sentences split at SENTENCE_END (the
     engine also splits at spaCy's boundaries). `score_matrix`: texts -> [n, labels] array;
     `labels`: its columns."""
     whole = score_matrix(texts)
-    sentence_cols = [j for j, lab in enumerate(labels) if lab in SENTENCE_LABELS]
+    bars = {
+        j: calibrated_threshold(thresholds, lab, "breach", BREACH_FLOOR)
+        for j, lab in enumerate(labels)
+        if lab in SENTENCE_LABELS
+    }
+    long = {i for i, text in enumerate(texts) if len(text.split()) > LONG_POST_WORDS}
     split = {}
     for i, text in enumerate(texts):
         sentences = [s for s in SENTENCE_END.split(text) if s.strip()]
         if len(sentences) > 1:
             split[i] = sentences
-    scored = [i for i in split if len(texts[i].split()) > LONG_POST_WORDS]
-    rest = [i for i in split if i not in set(scored)]
+    scored = [i for i in split if i in long]
+    rest = [i for i in split if i not in long]
     if rest and screen is not None:
         rows = screen([s for i in rest for s in split[i]])
         owners = [i for i in rest for _ in split[i]]
         hit = {
             i
             for i, row in zip(owners, rows, strict=True)
-            if any(
-                row.get(lab, 0.0) >= sentence_bar(thresholds or {}, lab, BREACH_FLOOR)
-                for lab in SENTENCE_LABELS
-            )
+            if any(row.get(labels[j], 0.0) >= bar for j, bar in bars.items())
         }
         rest = [i for i in rest if i in hit]
     scored += rest
@@ -495,10 +497,9 @@ def score_like_engine(
     owner = np.array([i for i in scored for _ in split[i]])
     best = np.zeros_like(out)
     np.maximum.at(best, owner, score_matrix(pieces))
-    long_rows = [i for i in scored if len(texts[i].split()) > LONG_POST_WORDS]
+    long_rows = [i for i in scored if i in long]
     out[long_rows] = np.maximum(out[long_rows], best[long_rows])
-    for j in sentence_cols:
-        bar = sentence_bar(thresholds or {}, labels[j], BREACH_FLOOR)
+    for j, bar in bars.items():
         sure = best[scored, j] >= bar
         out[scored, j] = np.where(sure, np.maximum(out[scored, j], best[scored, j]), out[scored, j])
     return out

@@ -36,10 +36,14 @@ UNCALIBRATED_THRESHOLD = 0.5
 
 
 def calibrated_threshold(
-    calibrated: Mapping[str, Mapping[str, float]] | None, label: str, level: str
+    calibrated: Mapping[str, Mapping[str, float]] | None,
+    label: str,
+    level: str,
+    default: float = UNCALIBRATED_THRESHOLD,
 ) -> float:
-    """The active model's calibrated `level` ("doubt" or "breach") threshold for `label`."""
-    return (calibrated or {}).get(label, {}).get(level, UNCALIBRATED_THRESHOLD)
+    """The active model's calibrated `level` ("doubt" or "breach") threshold for `label`
+    (`default` where it has none)."""
+    return float((calibrated or {}).get(label, {}).get(level, default))
 
 
 def detector_labels() -> dict[str, set[str] | None]:

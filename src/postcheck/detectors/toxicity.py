@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from postcheck.rules import calibrated_threshold
+
 if TYPE_CHECKING:
     from postcheck.detectors import Analysis
     from postcheck.toxicity_backends import ToxicityBackend
@@ -43,11 +45,6 @@ SENTENCE_BAR_DEFAULT = 0.8
 #: Where a sentence ends besides spaCy's sentence boundaries (its small model joins
 #: "... from year 3. Ryan, I will ..." into one); models/train.py splits with it too.
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def sentence_bar(thresholds: dict, label: str, default: float = SENTENCE_BAR_DEFAULT) -> float:
-    """The score at which one sentence's `label` counts for a short post: its `breach`."""
-    return float(thresholds.get(label, {}).get("breach", default))
 
 
 def sentence_spans(analysis: Analysis) -> list[tuple[int, int]]:
@@ -82,6 +79,11 @@ class ToxicityDetector:
             return
         thresholds = getattr(self.backend, "thresholds", None) or {}
         floor = min([SPAN_FLOOR] + [t["doubt"] for t in thresholds.values()])
+        # the score at which one sentence's label counts for a short post: its `breach`
+        bars = {
+            label: calibrated_threshold(thresholds, label, "breach", SENTENCE_BAR_DEFAULT)
+            for label in SENTENCE_LABELS
+        }
         post_texts = [a.text for a in analyses]
         whole_rows = self.backend.score(post_texts)
         long_post = [len(text.split()) > LONG_POST_WORDS for text in post_texts]
@@ -90,13 +92,15 @@ class ToxicityDetector:
             sentences = sentence_spans(analysis)
             if len(sentences) > 1:
                 sentences_of[i] = sentences
-        scored = [
+        scored = {
             i
             for i in sentences_of
             if long_post[i] or max(whole_rows[i].values(), default=0.0) >= floor
-        ]
-        scored += self._may_hold_a_threat(
-            [i for i in sentences_of if i not in scored], sentences_of, post_texts, thresholds
+        }
+        scored.update(
+            self._may_hold_a_threat(
+                [i for i in sentences_of if i not in scored], sentences_of, post_texts, bars
+            )
         )
         segments = [(i, start, end) for i in sorted(scored) for start, end in sentences_of[i]]
         texts = [post_texts[i][start:end] for i, start, end in segments]
@@ -115,7 +119,7 @@ class ToxicityDetector:
                     best[(i, label)] = (score, start, end)
         why = f"{self.backend.name} model score"
         for (i, label), (top, start, end) in best.items():
-            sure = label in SENTENCE_LABELS and top >= sentence_bar(thresholds, label)
+            sure = label in bars and top >= bars[label]
             score = top if long_post[i] or sure else whole_rows[i][label]
             analyses[i].hits.append(analyses[i].hit("toxicity", label, start, end, score, why))
 
@@ -124,7 +128,7 @@ class ToxicityDetector:
         candidates: list[int],
         sentences_of: dict[int, list[tuple[int, int]]],
         post_texts: list[str],
-        thresholds: dict,
+        bars: dict[str, float],
     ) -> list[int]:
         """The posts among `candidates` with a sentence whose screened SENTENCE_LABELS score
         reaches its bar, `breach` (every candidate, if the backend has no `screen`): below
@@ -137,6 +141,6 @@ class ToxicityDetector:
         texts = [post_texts[i][start:end] for i in candidates for start, end in sentences_of[i]]
         found: set[int] = set()
         for i, row in zip(owners, screen(texts), strict=True):
-            if any(row.get(lab, 0.0) >= sentence_bar(thresholds, lab) for lab in SENTENCE_LABELS):
+            if any(row.get(label, 0.0) >= bar for label, bar in bars.items()):
                 found.add(i)
         return [i for i in candidates if i in found]

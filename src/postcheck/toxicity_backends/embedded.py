@@ -245,29 +245,11 @@ class EmbeddedModel:
             )
             self.sha256[JIGSAW_FILE] = self.jigsaw.sha256
 
-    def features(self, text: str, member: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """(pooled features, hashed n-gram logits) of one text for one ensemble member."""
-        return self._features(self._encode(normalise(text)), member)
-
     def _encode(self, normalised: str) -> tuple[list[int], np.ndarray, list[int]]:
         tokens = _WORD.findall(normalised)  # words(), on text already normalised
         ids, share = self.wordpiece.encode_with_share(tokens)
         ids, share = ids[: self.max_tokens] or [self.pad], share[: self.max_tokens] or [1.0]
         return ids, np.asarray(share, np.float32), hashed_ngrams(tokens, self.buckets) or [0]
-
-    def _features(self, encoded, k: int) -> tuple[np.ndarray, np.ndarray]:
-        ids, share, buckets = encoded
-        vectors = self.emb[k][ids]
-        w = self.token_weight[ids] * share
-        mean = w @ vectors / max(float(w.sum()), 1e-6)
-        # width-3 convolution over the token sequence, max over positions ("not vermin",
-        # "should be shot"): each row is [previous, this, next] token vector
-        padded = np.zeros((len(ids) + 2, vectors.shape[1]), np.float32)
-        padded[1:-1] = vectors
-        windows = np.concatenate([padded[:-2], padded[1:-1], padded[2:]], axis=1)
-        conv = np.maximum(windows @ self.conv_w[k] + self.conv_b[k], 0.0).max(0)
-        lin = self.hashed[k][buckets].sum(0) / np.sqrt(len(buckets))
-        return np.concatenate([mean, conv]), lin
 
     def score_matrix(self, texts: Sequence[str]) -> np.ndarray:
         """[len(texts), len(labels)] probabilities: this model's (the mean of its members'),
@@ -295,8 +277,9 @@ class EmbeddedModel:
         if not normalised:
             return np.zeros((0, len(self.labels)), np.float32)
         # the whole batch and every member at once: every text's tokens in one flat array,
-        # each text's rows reduced with reduceat (the same sums as `_features`, one text and
-        # member at a time); arrays are [members, rows, ...]
+        # each text's rows reduced with reduceat; arrays are [members, rows, ...]. Features:
+        # the weighted mean of the token vectors, a width-3 convolution over them (max over
+        # positions: "not vermin", "should be shot"), and hashed word n-grams -> linear
         encoded = [self._encode(t) for t in normalised]
         n = len(encoded)
         lengths = np.array([len(ids) for ids, _, _ in encoded])

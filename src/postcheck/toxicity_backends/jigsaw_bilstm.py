@@ -171,16 +171,6 @@ class JigsawBiLSTM:
         hidden = np.maximum(pooled @ self.d1k + self.d1b, 0.0)
         return 1.0 / (1.0 + np.exp(-(hidden @ self.d2k + self.d2b)))
 
-    def describe(self) -> dict[str, str]:
-        return {
-            "weights": str(self.path),
-            "sha256": self.sha256,
-            "architecture": (
-                "BiLSTM (2 x 50 units) over GloVe-initialised word vectors, trained on the "
-                "Jigsaw Toxic Comment data; tox-block 0.1.2 (MIT), converted to numpy"
-            ),
-        }
-
 
 def _step(z: np.ndarray, c: np.ndarray, u: int) -> tuple[np.ndarray, np.ndarray]:
     """One LSTM step of u units: z's last axis is [i, f, o, c] with the hard sigmoid's
