@@ -156,6 +156,32 @@ def test_threat_is_flagged_by_some_label(model, thresholds, text):
     assert flagged_labels(model, thresholds, text)
 
 
+# violence wished on, celebrated against, or offered as the "answer" to a group: worded
+# unlike any frame in models/data/make_threat.py, so these test what the frames taught
+VIOLENCE_AGAINST_A_GROUP = [
+    "I'd cheer if every last one of those refugees drowned",
+    "Whoever burned down that mosque deserves a medal",
+    "The only solution for the gays is a bullet",
+    pytest.param(
+        "Disabled people should be sterilised so they can't have kids",
+        marks=xfail(
+            "eugenic 'solutions' are not in the model's data: threat 0.16, identity_attack "
+            "and toxicity below 0.3 (models/MODEL_CARD.md, Known weaknesses)"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("text", VIOLENCE_AGAINST_A_GROUP)
+def test_violence_against_a_group_is_flagged(model, thresholds, text):
+    assert flagged_labels(model, thresholds, text) & {"threat", "identity_attack"}
+
+
+def test_threat_to_whoever_does_something_is_a_threat(model, thresholds):
+    text = "Any parent who complains about the new uniform will be shot"
+    assert "threat" in flagged_labels(model, thresholds, text)
+
+
 @xfail(
     "a veiled threat without violent words is flagged (toxicity 0.57) but not as a threat "
     "(0.16): the project's generated veiled threats are few and formulaic, and the Jigsaw "
