@@ -201,6 +201,13 @@ def model_rule(clause: str, quote: str, label: str, fail: str) -> str:
 CALIBRATED_RULE = model_rule("§5.2(b)", "amounts to bullying", "insult", "you are an idiot")
 
 
+def engine_with(checker, tmp_path, backend, rule=CALIBRATED_RULE):
+    """A Checker with `backend` as its toxicity model and `rule` as its only rule."""
+    path = tmp_path / "rule.yml"
+    path.write_text(rule, encoding="utf-8")
+    return Checker(checker.config, toxicity_backend=backend, rules=[load_rule(path)])
+
+
 @pytest.fixture(scope="module")
 def calibrated_engine(checker, tmp_path_factory):
     path = tmp_path_factory.mktemp("calibrated") / "calibrated.yml"
@@ -248,11 +255,7 @@ class SentenceOnlyToxicity:
 def test_short_posts_are_scored_whole_long_posts_by_their_worst_sentence(checker, tmp_path):
     from postcheck.detectors.toxicity import LONG_POST_WORDS
 
-    path = tmp_path / "calibrated.yml"
-    path.write_text(CALIBRATED_RULE, encoding="utf-8")
-    engine = Checker(
-        checker.config, toxicity_backend=SentenceOnlyToxicity(), rules=[load_rule(path)]
-    )
+    engine = engine_with(checker, tmp_path, SentenceOnlyToxicity())
     short = engine.check("What a lovely day. You idiot.")
     assert short.scores["toxicity.insult"] == pytest.approx(0.1)  # the whole post's score
     (finding,) = short.findings  # 0.1 is above this double's doubt threshold (0.05)
@@ -306,12 +309,6 @@ class ScreeningToxicity(RecordingToxicity):
 
 
 THREAT_RULE = model_rule("§5.2(e)", "threatening", "threat", "I will hurt you")
-
-
-def engine_with(checker, tmp_path, backend, rule=CALIBRATED_RULE):
-    path = tmp_path / "rule.yml"
-    path.write_text(rule, encoding="utf-8")
-    return Checker(checker.config, toxicity_backend=backend, rules=[load_rule(path)])
 
 
 @pytest.mark.parametrize(
@@ -413,10 +410,8 @@ def test_sentence_spans(checker, post, sentences):
 
 
 def test_a_long_posts_sentences_are_always_scored(checker, tmp_path):
-    path = tmp_path / "calibrated.yml"
-    path.write_text(CALIBRATED_RULE, encoding="utf-8")
     backend = RecordingToxicity(0.0)
-    engine = Checker(checker.config, toxicity_backend=backend, rules=[load_rule(path)])
+    engine = engine_with(checker, tmp_path, backend)
     post = " ".join(["We had a lovely day at the farm with the class."] * 7)
     engine.check(post)
     assert len(backend.calls) == 2 and len(backend.calls[1]) == 7

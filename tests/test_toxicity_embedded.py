@@ -82,8 +82,8 @@ SCREEN_TEXTS = [
 
 
 def test_screen_is_never_above_the_full_score(model):
-    # the detector skips a sentence whose screened threat is below the span floor: that is
-    # safe only if screening never scores higher than scoring in full
+    # the detector skips a sentence whose screened threat is below the bar (`breach`): that
+    # is safe only if screening never scores higher than scoring in full
     full = model.score(SCREEN_TEXTS)
     screened = model.screen(SCREEN_TEXTS)
     assert set(screened[0]) == {"threat", "sexual_explicit", "self_harm"}
