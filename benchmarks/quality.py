@@ -36,7 +36,9 @@ share of identity-neutral template sentences flagged (jigsaw-sentence-templates,
 trained on), the share of the OTHER half of the university posts flagged (never trained
 or calibrated on), and threat recall on ETHOS comments whose annotators marked violence.
 Finally the same numbers for the shipped model (where ETHOS threats are in its training
-data, so that threat recall is in-sample and says so).
+data, so that threat recall is in-sample and says so). `--floors 0.45,0.4,0.35,0.3` also
+prints every model's numbers with each label's `doubt` at those values instead (the model
+card's "Why the doubt floor stays at 0.5").
 
 In-domain (how well the recipe learns each source's own labels, for comparison):
 
@@ -215,23 +217,29 @@ def cross_source(args) -> None:
     violent = [e for e in data["ethos"] if e.labels.get("threat") == 1.0]
     own_threats = [e for e in data["own"] if e.labels.get("threat") == 1.0]
 
-    def common(model, thresholds) -> dict:
-        labels = model.labels
-        t_flag, _ = verdicts(score(model, [e.text for e in templates]), labels, thresholds)
-        u_flag, _ = verdicts(score(model, [e.text for e in uni_eval]), labels, thresholds)
-        v_scores = score(model, [e.text for e in violent])
-        v_flag, _ = verdicts(v_scores, labels, thresholds)
+    def score_sets(model) -> dict[str, np.ndarray]:
+        """Scores, as the engine takes them, of the sets every model is measured on."""
+        return {
+            "templates": score(model, [e.text for e in templates]),
+            "university": score(model, [e.text for e in uni_eval]),
+            "violent": score(model, [e.text for e in violent]),
+        }
+
+    def common(sets: dict[str, np.ndarray], labels, thresholds) -> dict:
+        t_flag, _ = verdicts(sets["templates"], labels, thresholds)
+        u_flag, _ = verdicts(sets["university"], labels, thresholds)
+        v_flag, _ = verdicts(sets["violent"], labels, thresholds)
         tj = labels.index("threat")
         return {
             "templates_flagged": float(t_flag.mean()),
             "university_eval_flagged": float(u_flag.mean()),
             "ethos_threat_recall_verdict": float(v_flag.mean()),
             "ethos_threat_recall_threat_label": float(
-                np.mean(v_scores[:, tj] >= thresholds["threat"]["doubt"])
+                np.mean(sets["violent"][:, tj] >= thresholds["threat"]["doubt"])
             ),
         }
 
-    table = []
+    table, floor_rows = [], []
     for held in args.only or sources.ABUSE_SOURCES:
         out = work / held
         if not args.skip_train:
@@ -273,11 +281,34 @@ def cross_source(args) -> None:
             "auc_max_label": auc(y, s.max(1)),
             "precision": p,
             "recall": r,
-            **common(model, thresholds),
+            **common(sets := score_sets(model), model.labels, thresholds),
         }
         table.append(row)
+        for floor in args.floors:
+            at = {lab: {"doubt": floor, "breach": t["breach"]} for lab, t in thresholds.items()}
+            fp, fr, _ = prf(y, verdicts(s, model.labels, at)[0])
+            floor_rows.append(
+                {
+                    "held_out": held,
+                    "floor": floor,
+                    "precision": fp,
+                    "recall": fr,
+                    **common(sets, model.labels, at),
+                }
+            )
     shipped = EmbeddedModel(WEIGHTS_DIR)
-    final = {"held_out": "(shipped model, none held out)", **common(shipped, load_thresholds(None))}
+    shipped_sets = score_sets(shipped)
+    final = {
+        "held_out": "(shipped model, none held out)",
+        **common(shipped_sets, shipped.labels, load_thresholds(None)),
+    }
+    for floor in args.floors:
+        at = {
+            lab: {"doubt": floor, "breach": t["breach"]} for lab, t in load_thresholds(None).items()
+        }
+        floor_rows.append(
+            {"held_out": "shipped", "floor": floor, **common(shipped_sets, shipped.labels, at)}
+        )
     own_flag, _ = verdicts(
         score(shipped, [e.text for e in own_threats]), shipped.labels, load_thresholds(None)
     )
@@ -315,8 +346,24 @@ def cross_source(args) -> None:
                 f"{r.get('auc_toxicity_jigsaw_part', float('nan')):.3f} | "
                 f"{r['auc_toxicity']:.3f} |"
             )
+    if floor_rows:
+        print("\nEvery label's `doubt` at one lower value instead (breach unchanged):")
+        print(
+            "| held-out source | doubt at | precision | recall | identity templates flagged | "
+            "unseen university posts flagged | ETHOS threat recall (verdict / threat label) |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        for r in floor_rows:
+            pr = f"{r['precision']:.3f} | {r['recall']:.3f}" if "recall" in r else "- | -"
+            print(
+                f"| {r['held_out']} | {r['floor']:.2f} | {pr} | {r['templates_flagged']:.1%} | "
+                f"{r['university_eval_flagged']:.2%} | {r['ethos_threat_recall_verdict']:.2f} / "
+                f"{r['ethos_threat_recall_threat_label']:.2f} |"
+            )
     if args.json:
-        Path(args.json).write_text(json.dumps({"cross_source": table, "shipped": final}, indent=2))
+        Path(args.json).write_text(
+            json.dumps({"cross_source": table, "shipped": final, "floors": floor_rows}, indent=2)
+        )
 
 
 def in_domain(args) -> None:
@@ -381,6 +428,13 @@ def main() -> None:
         "--train-arg", action="append", default=[], help="extra models/train.py argument"
     )
     ap.add_argument("--templates", type=int, default=6000, help="identity templates sampled")
+    ap.add_argument(
+        "--floors",
+        type=lambda v: [float(x) for x in v.split(",")],
+        default=[],
+        help="cross-source: also measure with every label's doubt at each of these "
+        "(comma-separated, e.g. 0.45,0.4,0.35,0.3)",
+    )
     ap.add_argument("--json", default=None, help="also write the numbers here")
     args = ap.parse_args()
     if args.cross_source:
