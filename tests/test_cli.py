@@ -81,6 +81,9 @@ def test_file_and_stdin(run, tmp_path):
     assert run("check", "--file", str(draft))[0] == 1
     assert run("check", stdin=BENIGN.encode())[0] == 0
     assert run("check", "--file", "-", stdin=BREACH.encode())[0] == 1
+    # '-' as the text means standard input (as in cat -), not a post made of one dash
+    assert run("check", "-", stdin=BREACH.encode())[0] == 1
+    assert run("check", "-", stdin=b"")[0] == 2
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    check.add_argument("text", nargs="?", help="the draft text (quote it)")
+    check.add_argument(
+        "text", nargs="?", help="the draft text (quote it); '-' reads it from standard input"
+    )
     check.add_argument("--file", type=Path, help="read the draft from this file ('-' = stdin)")
     _common(check)
     check.add_argument(
@@ -162,6 +164,8 @@ def cmd_check(args) -> int:
     from postcheck.textinput import check_draft, read_stream
 
     config = _config(args)
+    if args.text == "-" and args.file is None:  # Unix for "standard input", not a post
+        args.text, args.file = None, Path("-")
     if args.text is not None and args.file is not None:
         raise PostcheckError(
             "give the draft either as text or with --file, not both",
