@@ -168,6 +168,11 @@ def load_thresholds(path: str | None) -> dict:
     return from_file(Path(path) if path else THRESHOLDS_FILE)
 
 
+def with_doubt(thresholds: dict, doubt: float) -> dict:
+    """The same thresholds with every label's `doubt` at `doubt` (`--floors`)."""
+    return {lab: {**t, "doubt": doubt} for lab, t in thresholds.items()}
+
+
 def report(labels, scores, y, thresholds, out=print) -> None:
     flagged, breach = verdicts(scores, labels, thresholds)
     if y is None or y.all() or not y.any():
@@ -285,7 +290,7 @@ def cross_source(args) -> None:
         }
         table.append(row)
         for floor in args.floors:
-            at = {lab: {"doubt": floor, "breach": t["breach"]} for lab, t in thresholds.items()}
+            at = with_doubt(thresholds, floor)
             fp, fr, _ = prf(y, verdicts(s, model.labels, at)[0])
             floor_rows.append(
                 {
@@ -303,9 +308,7 @@ def cross_source(args) -> None:
         **common(shipped_sets, shipped.labels, load_thresholds(None)),
     }
     for floor in args.floors:
-        at = {
-            lab: {"doubt": floor, "breach": t["breach"]} for lab, t in load_thresholds(None).items()
-        }
+        at = with_doubt(load_thresholds(None), floor)
         floor_rows.append(
             {"held_out": "shipped", "floor": floor, **common(shipped_sets, shipped.labels, at)}
         )

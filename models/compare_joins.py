@@ -6,7 +6,8 @@
 Needs the held-out models that `benchmarks/quality.py --cross-source` trains into
 --workdir (one folder per held-out source). For each held-out source it prints the AUC
 (abusive vs not) of the `toxicity` score joined four ways:
-- shipped: the project's part's logit + the Jigsaw part's `toxic` logit (embedded.combine);
+- shipped: the project's part's logit + the Jigsaw part's `toxic` logit (as embedded.combine
+  joins them, same logit);
 - jig3: the project's logit + the mean of the Jigsaw part's toxic, insult and
   identity_hate logits (no fitting);
 - lr6 x k: the project's logit + k times a logistic regression over the Jigsaw part's six
@@ -34,14 +35,9 @@ sys.path.insert(0, str(HERE.parent / "src"))
 
 import sources  # noqa: E402
 
-from postcheck.toxicity_backends.embedded import EmbeddedModel  # noqa: E402
+from postcheck.toxicity_backends.embedded import EmbeddedModel, logit  # noqa: E402
 
 JIG_TOXIC, JIG_INSULT, JIG_IDENTITY = 0, 4, 5  # columns of JigsawBiLSTM.labels
-
-
-def logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
 
 
 def fit(xs: list[np.ndarray], ys: list[np.ndarray]) -> tuple[StandardScaler, LogisticRegression]:

@@ -346,7 +346,8 @@ class EmbeddedModel:
 EITHER_LABELS = frozenset({"threat"})
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
+def logit(p: np.ndarray) -> np.ndarray:
+    """Log-odds of probabilities, clipped to [1e-4, 1 - 1e-4] (as `combine` joins them)."""
     p = np.clip(p, 1e-4, 1 - 1e-4)
     return np.log(p / (1 - p))
 
@@ -365,7 +366,7 @@ def combine(
     either = [(i, j) for i, j in shared if labels[i] in EITHER_LABELS]
     if mean:
         i, j = (list(k) for k in zip(*mean, strict=True))
-        out[:, i] = 1.0 / (1.0 + np.exp(-(_logit(own[:, i]) + _logit(other[:, j])) / 2))
+        out[:, i] = 1.0 / (1.0 + np.exp(-(logit(own[:, i]) + logit(other[:, j])) / 2))
     if either:
         i, j = (list(k) for k in zip(*either, strict=True))
         out[:, i] = np.maximum(own[:, i], other[:, j])
