@@ -34,6 +34,9 @@ def pii(checker, text: str) -> set[tuple[str, str]]:
         ("More at https://example.org/trip-letter", "URL", "https://example.org/trip-letter"),
         ("Well done to Oliver Bennett in 4C", "PERSON", "Oliver Bennett"),
         ("Thank you to Mrs Patel for organising the fair", "PERSON", "Patel"),
+        # lone first names the small model misses, kept because a class follows
+        ("Ava in Year 3 has ADHD so please be patient with her.", "PERSON", "Ava"),
+        ("Isla in Reception is diabetic, please remember her snack.", "PERSON", "Isla"),
     ],
 )
 def test_pii_found(checker, text, label, span):
@@ -49,6 +52,9 @@ def test_pii_found(checker, text, label, span):
         ("Our Christmas fair raised £1,250", "PHONE_NUMBER"),
         ("Year 4 scored 12 3456 points", "PHONE_NUMBER"),
         ("Happy Diwali to all our families", "PERSON"),
+        ("Science in 4C: we made volcanoes!", "PERSON"),
+        ("Everyone in Year 3 has been brilliant this week.", "PERSON"),
+        ("Tomorrow in Reception we bake bread.", "PERSON"),
     ],
 )
 def test_small_model_noise_is_filtered(checker, text, label):

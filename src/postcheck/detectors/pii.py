@@ -148,6 +148,7 @@ class PiiDetector:
                 for r in results
             ]
             hits.extend(_names_the_model_mislabelled(analysis, hits))
+            hits.extend(_first_names_with_a_class(analysis, hits))
             known = [h for h in hits if h.label in ("SCHOOL", "PUPIL", "STAFF")]
             emails = [h for h in hits if h.label == "EMAIL_ADDRESS"]
             for hit in hits:
@@ -200,6 +201,33 @@ def _names_the_model_mislabelled(analysis: Analysis, hits: list[Hit]) -> list[Hi
             f"capitalised name the small model labelled {ent.label_}",
         )  # fmt: skip
         if not any(h.label == "PERSON" and _overlap(h, hit) for h in hits):
+            out.append(hit)
+    return out
+
+
+_CLASS_AFTER_NAME = re.compile(
+    r"^in (?:year|yr|reception|nursery|class|form)\b|^in \d[a-z]{1,2}\b", re.I
+)
+
+
+def _first_names_with_a_class(analysis: Analysis, hits: list[Hit]) -> list[Hit]:
+    """The small model misses many lone first names ("Ava", "Isla"). A capitalised proper
+    noun written just before its class ("Ava in Year 3", "Isla in Reception", "Leo in
+    4C") is kept as a PERSON, with a lower score."""
+    out = []
+    doc = analysis.doc
+    for tok in doc[:-2]:
+        if tok.pos_ != "PROPN" or not tok.is_alpha or len(tok.text) < 2 or not tok.is_title:
+            continue
+        if tok.lower_ in _NOT_NAMES or tok.lower_ in _PLACE_OR_ORG or tok.ent_type_ == "DATE":
+            continue
+        if not _CLASS_AFTER_NAME.match(doc[tok.i + 1 :].text[:20]):
+            continue
+        hit = analysis.hit(
+            "pii", "PERSON", tok.idx, tok.idx + len(tok.text), 0.45,
+            "capitalised first name just before a class ('in Year 3')",
+        )  # fmt: skip
+        if not any(h.label in ("PERSON", "PUPIL", "STAFF") and _overlap(h, hit) for h in hits):
             out.append(hit)
     return out
 
