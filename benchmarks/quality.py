@@ -230,6 +230,14 @@ def cross_source(args) -> None:
             "violent": score(model, [e.text for e in violent]),
         }
 
+    def engine_recall(model) -> float:
+        """Share of ETHOS's violent comments the whole engine (rules + this model) flags."""
+        from postcheck.config import Config
+        from postcheck.engine import Checker
+
+        checker = Checker(Config(), toxicity_backend=model)
+        return float(np.mean([checker.check(e.text).verdict != "ok" for e in violent]))
+
     def common(sets: dict[str, np.ndarray], labels, thresholds) -> dict:
         t_flag, _ = verdicts(sets["templates"], labels, thresholds)
         u_flag, _ = verdicts(sets["university"], labels, thresholds)
@@ -287,6 +295,7 @@ def cross_source(args) -> None:
             "precision": p,
             "recall": r,
             **common(sets := score_sets(model), model.labels, thresholds),
+            "ethos_threat_recall_engine": engine_recall(model),
         }
         table.append(row)
         for floor in args.floors:
@@ -306,6 +315,7 @@ def cross_source(args) -> None:
     final = {
         "held_out": "(shipped model, none held out)",
         **common(shipped_sets, shipped.labels, load_thresholds(None)),
+        "ethos_threat_recall_engine": engine_recall(shipped),
     }
     for floor in args.floors:
         at = with_doubt(load_thresholds(None), floor)
@@ -320,7 +330,7 @@ def cross_source(args) -> None:
     print(
         "| held-out source | AUC (toxicity) | AUC (max label) | precision | recall | "
         "identity templates flagged | unseen university posts flagged | ETHOS threat recall "
-        "(verdict / threat label) |"
+        "(verdict / threat label / whole engine) |"
     )
     print("|---|---|---|---|---|---|---|---|")
     for r in table:
@@ -328,12 +338,13 @@ def cross_source(args) -> None:
             f"| {r['held_out']} | {r['auc_toxicity']:.3f} | {r['auc_max_label']:.3f} | "
             f"{r['precision']:.3f} | {r['recall']:.3f} | {r['templates_flagged']:.1%} | "
             f"{r['university_eval_flagged']:.1%} | {r['ethos_threat_recall_verdict']:.2f} / "
-            f"{r['ethos_threat_recall_threat_label']:.2f} |"
+            f"{r['ethos_threat_recall_threat_label']:.2f} / {r['ethos_threat_recall_engine']:.2f} |"
         )
     print(
         f"| shipped | - | - | - | - | {final['templates_flagged']:.1%} | "
         f"{final['university_eval_flagged']:.1%} | {final['ethos_threat_recall_verdict']:.2f} / "
-        f"{final['ethos_threat_recall_threat_label']:.2f} (in-sample) |"
+        f"{final['ethos_threat_recall_threat_label']:.2f} / "
+        f"{final['ethos_threat_recall_engine']:.2f} (in-sample) |"
     )
     print(
         "shipped model, project-written threats flagged (in-sample): "
