@@ -192,6 +192,20 @@ def test_veiled_threat_is_flagged(model, thresholds):
     assert "threat" in flagged_labels(model, thresholds, text)
 
 
+@xfail(
+    "first-person banter with a violent verb and a harmless object scores as a threat (the "
+    "project's part 0.59-0.78): its generated threats are mostly 'I'll <verb> ...'; adding "
+    "harmless 'I'll <verb> <thing>' rows fixed these but, retrained, lost other functional "
+    "threats (models/MODEL_CARD.md, Known weaknesses)"
+)
+@pytest.mark.parametrize(
+    "text",
+    ["I'm going to smash this marking tonight", "I'll knock on the door when I get there"],
+)
+def test_first_person_banter_is_not_a_threat(model, thresholds, text):
+    assert "threat" not in flagged_labels(model, thresholds, text)
+
+
 def test_self_harm_encouragement(model, thresholds):
     assert "self_harm" in flagged_labels(
         model, thresholds, "Nobody wants you here, just go and end it all"
