@@ -37,6 +37,7 @@ def pii(checker, text: str) -> set[tuple[str, str]]:
         # lone first names the small model misses, kept because a class follows
         ("Ava in Year 3 has ADHD so please be patient with her.", "PERSON", "Ava"),
         ("Isla in Reception is diabetic, please remember her snack.", "PERSON", "Isla"),
+        ("Harry from 5B has nits again.", "PERSON", "Harry"),
     ],
 )
 def test_pii_found(checker, text, label, span):
@@ -55,6 +56,8 @@ def test_pii_found(checker, text, label, span):
         ("Science in 4C: we made volcanoes!", "PERSON"),
         ("Everyone in Year 3 has been brilliant this week.", "PERSON"),
         ("Tomorrow in Reception we bake bread.", "PERSON"),
+        ("Greetings from Year 3 on our trip to the farm!", "PERSON"),
+        ("Hello from Reception!", "PERSON"),
     ],
 )
 def test_small_model_noise_is_filtered(checker, text, label):

@@ -206,14 +206,14 @@ def _names_the_model_mislabelled(analysis: Analysis, hits: list[Hit]) -> list[Hi
 
 
 _CLASS_AFTER_NAME = re.compile(
-    r"^in (?:year|yr|reception|nursery|class|form)\b|^in \d[a-z]{1,2}\b", re.I
+    r"^(?:in|from) (?:year|yr|reception|nursery|class|form)\b|^(?:in|from) \d[a-z]{1,2}\b", re.I
 )
 
 
 def _first_names_with_a_class(analysis: Analysis, hits: list[Hit]) -> list[Hit]:
     """The small model misses many lone first names ("Ava", "Isla"). A capitalised proper
-    noun written just before its class ("Ava in Year 3", "Isla in Reception", "Leo in
-    4C") is kept as a PERSON, with a lower score."""
+    noun written just before its class ("Ava in Year 3", "Isla in Reception", "Harry from
+    5B") is kept as a PERSON, with a lower score."""
     out = []
     doc = analysis.doc
     for tok in doc[:-2]:
