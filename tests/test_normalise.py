@@ -12,6 +12,9 @@ from postcheck.normalise import normalise
         ("sh!t day", "shit day"),
         ("k i l l yourself", "kill yourself"),
         ("k.i.l.l", "kill"),
+        ("what a c u n t that ref was", "what a cunt that ref was"),
+        ("such a t w a t", "such a twat"),
+        ("kick his a r s e", "kick his arse"),
         ("ｉｄｉｏｔ", "idiot"),  # full-width letters
         ("іdіоt", "idiot"),  # Cyrillic look-alikes
         ("id\u200biot", "idiot"),  # zero-width space

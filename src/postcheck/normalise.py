@@ -44,6 +44,12 @@ _LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "
 
 # Three or more single letters separated by single spaces, dots, dashes or underscores.
 _SPACED = re.compile(r"(?<![^\W_])(?:[^\W\d_][ .\-_]){2,}[^\W\d_](?![^\W_])")
+# "what a c u n t": the article is a word of its own, not the spelt-out word's first letter
+_ARTICLE_BEFORE = re.compile(
+    r"\b(?:what|such|is|was|are|were|be|being|like|you're|youre|ur|right|total|proper|real|"
+    r"complete|absolute|called|call|calling)\s*$",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,9 @@ def _join_spaced_letters(
     pos = 0
     for m in _SPACED.finditer(text):
         s, e = m.span()
+        article = text[s] in "aA" and text[s + 1] == " " and e - s >= 7
+        if article and _ARTICLE_BEFORE.search(text[:s]):
+            s += 2  # keep "a " as it is; join the rest
         out.append(text[pos:s])
         out_s.extend(starts[pos:s])
         out_e.extend(ends[pos:s])
