@@ -38,6 +38,9 @@ def pii(checker, text: str) -> set[tuple[str, str]]:
         ("Ava in Year 3 has ADHD so please be patient with her.", "PERSON", "Ava"),
         ("Isla in Reception is diabetic, please remember her snack.", "PERSON", "Isla"),
         ("Harry from 5B has nits again.", "PERSON", "Harry"),
+        # common first names, written as names (capitalised)
+        ("Leo has been diagnosed with autism.", "PERSON", "Leo"),
+        ("So proud of Amelia today!", "PERSON", "Amelia"),
     ],
 )
 def test_pii_found(checker, text, label, span):
@@ -58,6 +61,8 @@ def test_pii_found(checker, text, label, span):
         ("Tomorrow in Reception we bake bread.", "PERSON"),
         ("Greetings from Year 3 on our trip to the farm!", "PERSON"),
         ("Hello from Reception!", "PERSON"),
+        ("leo the lion visited Reception", "PERSON"),
+        ("Grace and courage were our assembly themes.", "PERSON"),
     ],
 )
 def test_small_model_noise_is_filtered(checker, text, label):

@@ -310,6 +310,17 @@ def _recognizers(config: Config) -> list[Any]:
             supported_entities=["PERSON", "LOCATION", "DATE_TIME", "NRP", "ORGANIZATION"]
         ),
     ]
+    from postcheck.detectors.first_names import FIRST_NAMES
+
+    recognizers.append(
+        PatternRecognizer(  # lone first names the small model misses; case-sensitive
+            supported_entity="PERSON",
+            name="CommonFirstNameRecognizer",
+            deny_list=list(FIRST_NAMES),
+            deny_list_score=0.45,
+            global_regex_flags=re.DOTALL | re.MULTILINE,
+        )
+    )
     roster = config.roster_names()
     for role, context in (("PUPIL", PUPIL_CONTEXT), ("STAFF", STAFF_CONTEXT)):
         full = sorted({n for n in roster[role] if n.strip()}, key=len, reverse=True)
