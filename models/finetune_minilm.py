@@ -29,11 +29,6 @@ sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE.parent / "benchmarks"))
 
 
-def logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
-
 def main() -> None:
     import sources
     import torch
@@ -111,7 +106,7 @@ def main() -> None:
     uni = score([e.text for e in sources.university(root)])
     print(f"university posts >= 0.5: {np.mean(uni >= 0.5):.1%}")
 
-    from postcheck.toxicity_backends.embedded import EmbeddedModel
+    from postcheck.toxicity_backends.embedded import EmbeddedModel, logit
 
     shipped = EmbeddedModel()  # its project part saw the held-out source; its Jigsaw part did not
     jigsaw = shipped.jigsaw_score_matrix(texts)[:, 0]

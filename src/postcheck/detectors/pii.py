@@ -221,7 +221,8 @@ def _first_names_with_a_class(analysis: Analysis, hits: list[Hit]) -> list[Hit]:
             continue
         if tok.lower_ in _NOT_NAMES or tok.lower_ in _PLACE_OR_ORG or tok.ent_type_ == "DATE":
             continue
-        if not _CLASS_AFTER_NAME.match(doc[tok.i + 1 :].text[:20]):
+        after = tok.idx + len(tok.text)
+        if not _CLASS_AFTER_NAME.match(doc.text[after : after + 24].lstrip()):
             continue
         hit = analysis.hit(
             "pii", "PERSON", tok.idx, tok.idx + len(tok.text), 0.45,
