@@ -21,7 +21,10 @@ from postcheck.yamlfile import YamlDoc, load_yaml
 RULE_KEYS = ("clause", "quote", "severity", "title", "detect", "message", "suggestion", "examples")
 REQUIRED_KEYS = ("clause", "quote", "severity", "detect", "message", "suggestion", "examples")
 COMBINATORS = ("any", "all", "not")
-PATTERN_KEYS = ("phrases", "lemmas", "regex")
+PATTERN_KEYS = ("words", "phrases", "lemmas", "regex")
+#: Where a rule's `words:` lists live, beside the rule files: `words/NAME.txt`.
+WORDS_DIR = "words"
+_WORDS_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 #: Clauses where signals alone can only raise doubt, never a breach.
 DOUBT_ONLY_CLAUSES = ("§5.2(g)", "§5.2(h)")
 _EXAMPLE_HELP = {
@@ -48,6 +51,7 @@ def calibrated_threshold(
 
 def detector_labels() -> dict[str, set[str] | None]:
     """The labels each detector can emit (None: labels come from the rule itself)."""
+    from postcheck.detectors.classifier import CLASSIFIER_LABELS
     from postcheck.detectors.media import MEDIA_LABELS
     from postcheck.detectors.pii import PII_LABELS
     from postcheck.toxicity_backends import TOXICITY_LABELS
@@ -55,6 +59,7 @@ def detector_labels() -> dict[str, set[str] | None]:
     return {
         "pii": set(PII_LABELS),
         "toxicity": set(TOXICITY_LABELS),
+        "classifier": set(CLASSIFIER_LABELS),
         "media": set(MEDIA_LABELS),
         "patterns": None,
     }
@@ -64,7 +69,7 @@ def detector_labels() -> dict[str, set[str] | None]:
 class Condition:
     """A node of a rule's `detect:` tree."""
 
-    kind: str  # any | all | not | pii | toxicity | media | patterns
+    kind: str  # any | all | not | pii | toxicity | classifier | media | patterns
     children: list[Condition] = field(default_factory=list)
     labels: frozenset[str] = frozenset()
     #: a number, or "doubt"/"breach": the active model's calibrated threshold per label
@@ -78,7 +83,7 @@ class Condition:
         self, hits: list[Hit], calibrated: Mapping[str, Mapping[str, float]] | None = None
     ) -> list[Hit] | None:
         """The hits that satisfy this condition, or None when it is not satisfied.
-        `calibrated`: {label: {"doubt": x, "breach": y}} of the active toxicity model."""
+        `calibrated`: {detector: {label: {"doubt": x, "breach": y}}} of the models."""
         if self.kind == "any":
             found = [e for c in self.children if (e := c.evidence(hits, calibrated)) is not None]
             return [h for e in found for h in e] if found else None
@@ -93,17 +98,19 @@ class Condition:
         if self.kind == "not":
             return [] if self.children[0].evidence(hits, calibrated) is None else None
         label = self.pattern_id if self.kind == "patterns" else None
+        own = (calibrated or {}).get(self.kind)
         chosen = [
             h
             for h in hits
             if h.detector == self.kind
             and (h.label == label if label else h.label in self.labels)
-            and h.score >= self.threshold(h.label, calibrated)
+            and h.score >= self.threshold(h.label, own)
         ]
         return chosen or None
 
     def threshold(self, label: str, calibrated: Mapping[str, Mapping[str, float]] | None) -> float:
-        """The score a hit with `label` needs to count as evidence."""
+        """The score a hit with `label` needs to count as evidence (`calibrated`: this
+        detector's {label: {"doubt": x, "breach": y}})."""
         if isinstance(self.min_score, str):
             return calibrated_threshold(calibrated, label, self.min_score)
         return self.min_score
@@ -142,7 +149,8 @@ class Rule:
 
 
 def default_rules_dir() -> Path:
-    return Path(str(resources.files("postcheck") / "rules"))
+    """The built-in rules: the top-level `rules/` folder, installed as postcheck.builtin_rules."""
+    return Path(str(resources.files("postcheck.builtin_rules")))
 
 
 def load_rules(dirs: list[Path] | None = None, clauses_path: Path | None = None) -> list[Rule]:
@@ -334,16 +342,16 @@ def _condition(
                 fix=f"allowed labels: {', '.join(sorted(labels[kind] or []))}",
             )
     # a model's labels default to its calibrated `doubt` threshold (models/MODEL_CARD.md)
-    score = body.get("min_score", "doubt" if kind == "toxicity" else 0.0)
-    if kind == "toxicity" and score in CALIBRATED:
+    model = kind in ("toxicity", "classifier")
+    score = body.get("min_score", "doubt" if model else 0.0)
+    if model and score in CALIBRATED:
         return Condition(kind, labels=frozenset(wanted), min_score=score)
     if not isinstance(score, int | float) or isinstance(score, bool) or not 0 <= score <= 1:
         words = " or `doubt`/`breach` (the model's calibrated thresholds)"
         raise RuleError(
-            f"`min_score` must be a number from 0 to 1"
-            f"{words if kind == 'toxicity' else ''}, not {score!r}",
+            f"`min_score` must be a number from 0 to 1{words if model else ''}, not {score!r}",
             where=doc.where(*here, "min_score"),
-            fix="e.g. `min_score: 0.8`" + (", or leave it out" if kind == "toxicity" else ""),
+            fix="e.g. `min_score: 0.8`" + (", or leave it out" if model else ""),
         )
     return Condition(kind, labels=frozenset(wanted), min_score=float(score))
 
@@ -365,6 +373,16 @@ def _patterns(body: dict, doc: YamlDoc, here: tuple, rule_id: str, counter: list
             fix=f"give at least one of: {', '.join(PATTERN_KEYS)}",
         )
     phrases = body.get("phrases", [])
+    names = body.get("words", [])
+    if not isinstance(names, list) or not all(
+        isinstance(n, str) and _WORDS_NAME.match(n) for n in names
+    ):
+        raise RuleError(
+            "`words` must be a list of word-list names",
+            where=doc.where(*here, "words"),
+            fix=f"e.g. `words: [swimwear]` for {WORDS_DIR}/swimwear.txt beside the rule files",
+        )
+    words = [w for i, name in enumerate(names) for w in _word_list(doc, here, i, name)]
     lemmas = body.get("lemmas", [])
     regexes = body.get("regex", [])
     if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
@@ -412,10 +430,38 @@ def _patterns(body: dict, doc: YamlDoc, here: tuple, rule_id: str, counter: list
     return Condition(
         "patterns",
         pattern_id=f"{rule_id}#{counter[0]}",
-        phrases=list(phrases),
+        phrases=[*phrases, *words],
         lemmas=[[t.lower() for t in seq] for seq in lemmas],
         regex=list(regexes),
     )
+
+
+def word_list_path(rules_dir: Path, name: str) -> Path:
+    """`words/NAME.txt` beside the rules in `rules_dir`, else the built-in list."""
+    own = rules_dir / WORDS_DIR / f"{name}.txt"
+    return own if own.is_file() else default_rules_dir() / WORDS_DIR / f"{name}.txt"
+
+
+def _word_list(doc: YamlDoc, here: tuple, i: int, name: str) -> list[str]:
+    """The entries of a word list: one word or phrase a line; `#` starts a comment."""
+    path = word_list_path(Path(doc.path).parent, name)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(
+            f"cannot read the word list {name!r} ({exc.__class__.__name__})",
+            where=doc.where(*here, "words", i),
+            fix=f"create {WORDS_DIR}/{name}.txt beside the rule file (UTF-8, one entry a line)",
+        ) from None
+    entries = [line.split("#")[0].strip() for line in lines]
+    entries = [e for e in entries if e]
+    if not entries:
+        raise RuleError(
+            f"the word list {name!r} is empty",
+            where=str(path),
+            fix="write one word or phrase a line",
+        )
+    return entries
 
 
 def _examples(node: Any, doc: YamlDoc) -> list[Example]:
