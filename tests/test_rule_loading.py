@@ -101,10 +101,10 @@ def test_a_good_rule_loads(tmp_path):
             "leave it out",
         ),
         (
-            ("detect:", "detect:\n  - patterns: {words: [x]}\n  - pii: {labels: [PERSON]}"),
-            "unknown key `words`",
+            ("detect:", "detect:\n  - patterns: {wordz: [x]}\n  - pii: {labels: [PERSON]}"),
+            "unknown key `wordz`",
             5,
-            "phrases, lemmas, regex",
+            "words, phrases, lemmas, regex",
         ),
     ],
 )
@@ -198,3 +198,32 @@ def test_model_thresholds_default_to_the_calibrated_doubt(tmp_path, condition, e
     want = {"doubt": 0.4, "breach": 0.7}.get(expected, expected)
     assert leaf.threshold("insult", calibrated) == want
     assert leaf.threshold("insult", {}) == (0.5 if isinstance(expected, str) else expected)
+
+
+def test_a_word_list_is_read_from_the_rules_own_words_folder(tmp_path):
+    (tmp_path / "words").mkdir()
+    (tmp_path / "words" / "pathetic.txt").write_text(
+        "# put-downs\npathetic\n\nuseless at  # a comment after an entry\n", encoding="utf-8"
+    )
+    rule = load_rule(write(tmp_path, GOOD.replace(
+        '  - patterns: {lemmas: [["you", "be", "pathetic"]]}', "  - patterns: {words: [pathetic]}"
+    )))  # fmt: skip
+    assert rule.pattern_leaves()[0].phrases == ["pathetic", "useless at"]
+
+
+def test_a_missing_word_list_names_the_file_line_and_fix(tmp_path):
+    path = write(tmp_path, GOOD.replace(
+        '  - patterns: {lemmas: [["you", "be", "pathetic"]]}', "  - patterns: {words: [nope]}"
+    ))  # fmt: skip
+    with pytest.raises(RuleError) as info:
+        load_rule(path)
+    assert info.value.where == f"{path}:5"
+    assert "word list 'nope'" in info.value.what
+    assert "words/nope.txt" in info.value.fix
+
+
+def test_the_built_in_word_lists_are_used_when_a_school_folder_has_none(tmp_path):
+    rule = load_rule(write(tmp_path, GOOD.replace(
+        '  - patterns: {lemmas: [["you", "be", "pathetic"]]}', "  - patterns: {words: [swimwear]}"
+    )))  # fmt: skip
+    assert "swimming costume" in rule.pattern_leaves()[0].phrases
