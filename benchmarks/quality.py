@@ -209,7 +209,7 @@ def report(labels, scores, y, thresholds, out=print) -> None:
 
 def cross_source(args) -> None:
     import sources
-    from train import calibration_half
+    from sources import calibration_half
 
     from postcheck.toxicity_backends.embedded import WEIGHTS_DIR, EmbeddedModel
 

@@ -177,6 +177,13 @@ def university(root: Path) -> list[Example]:
     return out
 
 
+def calibration_half(example: Example) -> bool:
+    """Whether a university post is in the half used to choose thresholds (by account, so
+    the other half's accounts are never seen in calibration)."""
+    account = example.meta.get("account", "")
+    return hashlib.sha256(account.encode()).digest()[0] % 2 == 0
+
+
 def own(path: Path = OWN_DATA) -> list[Example]:
     """The project's own example posts (models/data/*.jsonl): {"text", "labels", ...}."""
     out = []

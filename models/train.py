@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import distil  # noqa: E402
 import sources  # noqa: E402
+from sources import calibration_half  # noqa: E402
 
 from postcheck.detectors.toxicity import (  # noqa: E402
     LONG_POST_WORDS,
@@ -547,11 +548,6 @@ def choose_thresholds(path: Path, data, out_file: Path | None) -> dict:
             lines.append(f"{lab}: {{doubt: {t['doubt']}, breach: {t['breach']}}}")
         out_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out
-
-
-def calibration_half(example) -> bool:
-    account = example.meta.get("account", "")
-    return hashlib.sha256(account.encode()).digest()[0] % 2 == 0
 
 
 def add_jigsaw_part(out: Path) -> None:

@@ -1,0 +1,105 @@
+"""The drafts corpus: school-staff drafts written for postcheck, labelled by clause.
+
+`models/data/drafts/train/<writer>/*.jsonl` is for training and calibration (split here
+into train and validation by a hash of the text); `models/data/drafts/test/*.jsonl` was
+written separately, by another writer who saw only the policy and the category names,
+and is read only by `benchmarks/policy_quality.py`. Each line:
+{"text", "labels": [clause refs, empty for ok], "category", "notes"}.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent / "data" / "drafts"
+TRAIN_DIR = ROOT / "train"
+TEST_DIR = ROOT / "test"
+#: Share of the training corpus held back for validation (thresholds, model choice).
+VALIDATION_SHARE = 0.15
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    labels: tuple[str, ...]  # clause refs, () for ok
+    categories: tuple[str, ...]  # classifier categories, () for ok
+    kind: str  # "flag", "near_miss" or "everyday"
+    topic: str
+    source: str  # file it came from, relative to ROOT
+
+    @property
+    def ok(self) -> bool:
+        return not self.labels
+
+
+class CorpusError(ValueError):
+    pass
+
+
+def read(folder: Path, clauses: dict[str, str] | None = None) -> list[Draft]:
+    """Every draft in `folder` (recursively), validated; a bad line raises CorpusError
+    naming the file and line."""
+    from postcheck.detectors.classifier import CATEGORY_CLAUSES
+
+    out: list[Draft] = []
+    for path in sorted(folder.rglob("*.jsonl")):
+        rel = str(path.relative_to(ROOT))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            where = f"{rel}:{n}"
+            try:
+                row = json.loads(line)
+            except ValueError as exc:
+                raise CorpusError(f"{where}: not JSON ({exc})") from None
+            text, labels, category = row.get("text"), row.get("labels"), row.get("category", "")
+            if not isinstance(text, str) or not text.strip():
+                raise CorpusError(f"{where}: no text")
+            if not isinstance(labels, list) or not isinstance(category, str):
+                raise CorpusError(f"{where}: labels must be a list, category a string")
+            if labels:
+                cats = tuple(c.strip() for c in category.split("+"))
+                bad = [c for c in cats if c not in CATEGORY_CLAUSES]
+                if bad:
+                    raise CorpusError(f"{where}: unknown category {bad[0]!r}")
+                if sorted({CATEGORY_CLAUSES[c] for c in cats}) != sorted(set(labels)):
+                    raise CorpusError(f"{where}: labels {labels} do not match {category!r}")
+                out.append(Draft(text, tuple(labels), cats, "flag", cats[0], rel))
+            else:
+                kind, _, topic = category.partition("/")
+                if kind not in ("near_miss", "everyday"):
+                    raise CorpusError(f"{where}: an ok draft's category is near_miss/... or "
+                                      f"everyday/..., not {category!r}")  # fmt: skip
+                out.append(Draft(text, (), (), kind, topic, rel))
+    return out
+
+
+def is_validation(draft: Draft) -> bool:
+    digest = hashlib.sha256(" ".join(draft.text.lower().split()).encode()).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32 < VALIDATION_SHARE
+
+
+def training() -> tuple[list[Draft], list[Draft]]:
+    """(train, validation) from the training corpus; duplicates of a test draft dropped."""
+    test_texts = {_key(d.text) for d in read(TEST_DIR)} if TEST_DIR.is_dir() else set()
+    seen: set[str] = set()
+    train, val = [], []
+    for draft in read(TRAIN_DIR):
+        key = _key(draft.text)
+        if key in seen or key in test_texts:
+            continue
+        seen.add(key)
+        (val if is_validation(draft) else train).append(draft)
+    return train, val
+
+
+def test() -> list[Draft]:
+    """The held-out test split: for measuring only."""
+    return read(TEST_DIR)
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())

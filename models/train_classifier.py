@@ -1,0 +1,393 @@
+"""Train the classifier's heads on the drafts corpus and calibrate their thresholds.
+
+One command, CPU only (a few minutes on 2 cores):
+
+    .venv/bin/pip install scikit-learn==1.9.1   # training only
+    .venv/bin/python models/train_classifier.py [--data ../shared/eval/dev]
+
+1. reads `models/data/drafts/train/` (never `test/`), split into train and validation by
+   a hash of the text (`drafts.is_validation`), plus the rules' own examples as training
+   rows (fail examples as their rule's category, pass examples as ok);
+2. encodes every text with the shipped sentence encoder (normalised as the engine
+   normalises), cached under `models/.cache/`;
+3. trains the heads (`--head mlp`: 384 -> HIDDEN ReLU -> one sigmoid per category, or
+   `linear`: one logistic regression per category) on the train split;
+   The calibration half of the benign university posts (`sources.calibration_half`) is
+   split again by account: one part is trained on as ok posts, the other sets thresholds;
+4. scores the validation split and that part of the benign university posts
+   exactly as the detector does (whole post, and each sentence of a long post), and
+   picks per category a `doubt` threshold (best F1 on validation, then raised where it
+   costs least until all categories together flag at most OK_BUDGET of validation ok
+   drafts and UNI_BUDGET of those university posts) and a `breach` threshold (validation
+   precision >= BREACH_PRECISION);
+5. writes `heads.npz`, `thresholds.yml`, `HEADS_SHA256` in
+   src/postcheck/detectors/classifier.py, and `models/classifier_metrics.json`.
+
+`--compare` trains both head kinds and prints their validation figures without writing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import drafts  # noqa: E402
+
+from postcheck.detectors.classifier import (  # noqa: E402
+    CATEGORY_CLAUSES,
+    CLASSIFIER_LABELS,
+    HEADS_FORMAT,
+    Heads,
+)
+
+OUT = ROOT / "src" / "postcheck" / "data" / "classifier"
+DETECTOR_PY = ROOT / "src" / "postcheck" / "detectors" / "classifier.py"
+CACHE = HERE / ".cache"
+HIDDEN = 256
+#: The MLP's L2 penalty (chosen with --compare on the validation split).
+ALPHA = 1e-3
+#: The categories' `doubt` thresholds together flag at most this share of the validation
+#: ok drafts ...
+OK_BUDGET = 0.04
+#: ... and of the university posts set aside for calibration.
+UNI_BUDGET = 0.012
+BREACH_PRECISION = 0.9
+FLOOR = 0.2
+#: Rules whose examples are about the category they train (the others are personal data,
+#: numbers or photo metadata, which the classifier does not read).
+RULE_CATEGORY = {
+    "lewd_sexual": "lewd",
+    "threats": "threat",
+    "offensive_language": "offensive",
+    "profanity": "offensive",
+    "illegal_goods": "unlawful",
+}
+SKIP_RULES = {"financial_and_id_numbers", "pupil_contact_details", "photo_location"}
+
+
+def rule_rows() -> list[tuple[str, tuple[str, ...]]]:
+    """(text, categories) from the rules' own examples: fail -> the rule's category."""
+    from postcheck.rules import load_rules
+
+    by_clause = {}
+    for category, clause in CATEGORY_CLAUSES.items():
+        by_clause.setdefault(clause, []).append(category)
+    fails: dict[str, set[str]] = {}
+    passes: set[str] = set()
+    for rule in load_rules():
+        if rule.id in SKIP_RULES:
+            continue
+        cats = by_clause[rule.clause]
+        category = RULE_CATEGORY.get(rule.id) or (cats[0] if len(cats) == 1 else None)
+        for ex in rule.examples:
+            if ex.media:
+                continue
+            if ex.expect == "fail" and category:
+                fails.setdefault(ex.text, set()).add(category)
+            elif ex.expect == "pass":
+                passes.add(ex.text)
+    rows = [(t, tuple(sorted(c))) for t, c in fails.items()]
+    rows += [(t, ()) for t in sorted(passes - set(fails))]
+    return rows
+
+
+def normalised(texts: list[str]) -> list[str]:
+    from postcheck.normalise import normalise
+
+    return [normalise(t).text for t in texts]
+
+
+def encode_cached(texts: list[str], encoder) -> np.ndarray:
+    """Encoder vectors of the normalised texts, cached by text."""
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / "vectors.npz"
+    known: dict[str, np.ndarray] = {}
+    if path.is_file():
+        with np.load(path, allow_pickle=False) as npz:
+            known = dict(zip(npz["keys"].tolist(), npz["vectors"], strict=True))
+    keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
+    todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
+    if todo:
+        vectors = encoder.encode([t for _, t in todo])
+        known.update({k: v for (k, _), v in zip(todo, vectors, strict=True)})
+        np.savez(path, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
+    return np.stack([known[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
+
+
+def targets(rows: list[tuple[str, ...]]) -> np.ndarray:
+    y = np.zeros((len(rows), len(CLASSIFIER_LABELS)), dtype=np.float32)
+    for i, cats in enumerate(rows):
+        for c in cats:
+            y[i, CLASSIFIER_LABELS.index(c)] = 1.0
+    return y
+
+
+#: The head kinds `--compare` trains: "mlp" (the shipped kind), "mlp-ALPHA" (another L2
+#: penalty), "linear" and "linear-C".
+VARIANTS = ["mlp-0.01", "mlp-0.1", "linear-1"]
+
+
+def train_heads(kind: str, x: np.ndarray, y: np.ndarray, seed: int = 13) -> list[np.ndarray]:
+    kind, _, value = kind.partition("-")
+    if kind == "linear":
+        from sklearn.linear_model import LogisticRegression
+
+        ws, bs = [], []
+        for j in range(y.shape[1]):
+            model = LogisticRegression(
+                C=float(value or 4.0), class_weight="balanced", max_iter=2000
+            )
+            model.fit(x, y[:, j])
+            ws.append(model.coef_[0])
+            bs.append(model.intercept_[0])
+        return [np.stack(ws, axis=1), np.array(bs)]
+    from sklearn.neural_network import MLPClassifier
+
+    model = MLPClassifier(
+        hidden_layer_sizes=(HIDDEN,),
+        alpha=float(value or ALPHA),
+        batch_size=64,
+        learning_rate_init=1e-3,
+        max_iter=80,
+        early_stopping=False,
+        random_state=seed,
+    )
+    model.fit(x, y.astype(int))
+    return [model.coefs_[0], model.intercepts_[0], model.coefs_[1], model.intercepts_[1]]
+
+
+class Segments:
+    """The texts the detector reads for each post (the post, and in a long post each
+    sentence), encoded once, so that many heads can be scored as the engine scores them."""
+
+    def __init__(self, texts: list[str], encoder):
+        from postcheck.detectors import Analysis
+        from postcheck.detectors.classifier import segments
+        from postcheck.engine import load_nlp
+        from postcheck.normalise import normalise
+        from postcheck.schema import Post
+
+        nlp = load_nlp()
+        owners, pieces = [], []
+        norms = [normalise(t) for t in texts]
+        for i, (t, n, doc) in enumerate(zip(texts, norms, nlp.pipe(n.text for n in norms),
+                                            strict=True)):  # fmt: skip
+            analysis = Analysis(post=Post(text=t), normalised=n, doc=doc)
+            for start, end in segments(analysis):
+                owners.append(i)
+                pieces.append(analysis.text[start:end])
+        self.n = len(texts)
+        self.owners = np.array(owners, dtype=int)
+        self.vectors = encode_cached(pieces, encoder) if pieces else np.zeros((0, 384))
+
+    def scores(self, heads: Heads) -> np.ndarray:
+        """(posts, categories): each category's highest score over a post's segments."""
+        out = np.zeros((self.n, len(heads.labels)), dtype=np.float32)
+        if len(self.owners):
+            np.maximum.at(out, self.owners, heads.scores(self.vectors))
+        return out
+
+
+def choose_thresholds(val_scores, val_y, uni_scores) -> dict[str, dict[str, float]]:
+    """Per category: start at the best-F1 `doubt` threshold on validation, then, while the
+    categories together flag more than OK_BUDGET of the validation ok drafts or UNI_BUDGET
+    of the university posts, raise (by 0.01) the threshold whose raise clears the most
+    such false alarms per caught draft lost. `breach`: the lowest threshold at or above
+    `doubt` where validation precision reaches BREACH_PRECISION."""
+    ok_rows = val_y.sum(axis=1) == 0
+    grid = np.round(np.arange(FLOOR, 0.991, 0.01), 2)
+    doubt = np.zeros(len(CLASSIFIER_LABELS))
+    for j in range(len(CLASSIFIER_LABELS)):
+        s, pos = val_scores[:, j], val_y[:, j] == 1
+        f1s = [2 * (s[pos] >= t).sum() / max((s >= t).sum() + pos.sum(), 1) for t in grid]
+        doubt[j] = grid[int(np.argmax(f1s))]
+
+    def rates(t: np.ndarray) -> tuple[float, float]:
+        ok_rate = float((val_scores[ok_rows] >= t).any(axis=1).mean()) if ok_rows.any() else 0.0
+        uni_rate = float((uni_scores >= t).any(axis=1).mean()) if len(uni_scores) else 0.0
+        return ok_rate, uni_rate
+
+    def caught(t: np.ndarray) -> int:
+        return int(((val_scores >= t) & (val_y == 1)).any(axis=1).sum())
+
+    negatives = np.vstack([val_scores[ok_rows], uni_scores]) if len(uni_scores) else (
+        val_scores[ok_rows]
+    )
+    while True:
+        ok_rate, uni_rate = rates(doubt)
+        if ok_rate <= OK_BUDGET and uni_rate <= UNI_BUDGET:
+            break
+        best, best_value, best_t = None, -1.0, 0.0
+        flagged_now = (negatives >= doubt).any(axis=1)
+        for j in range(len(CLASSIFIER_LABELS)):
+            # the smallest raise that clears at least one false alarm of this category
+            above = negatives[flagged_now & (negatives[:, j] >= doubt[j]), j]
+            if not len(above):
+                continue
+            t = min(0.99, np.ceil((above.min() + 1e-6) * 100) / 100)
+            if t <= doubt[j]:
+                continue
+            trial = doubt.copy()
+            trial[j] = t
+            new_ok, new_uni = rates(trial)
+            cleared = max(ok_rate - new_ok, 0) * ok_rows.sum() + max(uni_rate - new_uni, 0) * len(
+                uni_scores
+            )
+            lost = caught(doubt) - caught(trial)
+            value = cleared / (lost + 0.5)
+            if cleared > 0 and value > best_value:
+                best, best_value, best_t = j, value, t
+        if best is None:
+            break
+        doubt[best] = best_t
+    out = {}
+    for j, label in enumerate(CLASSIFIER_LABELS):
+        s, pos = val_scores[:, j], val_y[:, j] == 1
+        breach = None
+        for t in grid[grid >= doubt[j]]:
+            flagged = s >= t
+            if flagged.sum() >= 5 and pos[flagged].mean() >= BREACH_PRECISION:
+                breach = float(t)
+                break
+        breach = breach if breach is not None else min(0.99, max(doubt[j] + 0.15, 0.9))
+        out[label] = {"doubt": round(float(doubt[j]), 2), "breach": round(max(breach, doubt[j]), 2)}
+    return out
+
+
+def evaluate(scores, y, thresholds, level: str = "doubt") -> dict:
+    t = np.array([thresholds[label][level] for label in CLASSIFIER_LABELS])
+    pred = scores >= t
+    ok_rows = y.sum(axis=1) == 0
+    per = {}
+    for j, label in enumerate(CLASSIFIER_LABELS):
+        pos = y[:, j] == 1
+        tp = int((pred[:, j] & pos).sum())
+        per[label] = {
+            "support": int(pos.sum()),
+            "precision": round(tp / max(int(pred[:, j].sum()), 1), 3),
+            "recall": round(tp / max(int(pos.sum()), 1), 3),
+        }
+    flagged = pred.any(axis=1)
+    right_flag = np.array([(pred[i] & (y[i] == 1)).any() for i in range(len(y))])
+    return {
+        "ok_flagged": round(float(flagged[ok_rows].mean()), 4) if ok_rows.any() else None,
+        "flags_caught": round(float(flagged[~ok_rows].mean()), 4),
+        "flags_right_category": round(float(right_flag[~ok_rows].mean()), 4),
+        "per_category": per,
+    }
+
+
+def write(layers, kind: str, thresholds: dict, metrics: dict, out: Path) -> str:
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "format": HEADS_FORMAT,
+        "labels": list(CLASSIFIER_LABELS),
+        "encoder": "all-MiniLM-L6-v2-int8",
+        "hidden": HIDDEN if kind.startswith("mlp") else 0,
+    }
+    names = ["w1", "b1", "w2", "b2"] if kind.startswith("mlp") else ["w", "b"]
+    arrays = {n: np.asarray(a, dtype=np.float16 if n.startswith("w") else np.float32)
+              for n, a in zip(names, layers, strict=True)}  # fmt: skip
+    meta_bytes = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez_compressed(out / "heads.npz", meta=meta_bytes, **arrays)
+    lines = [
+        "# Per-category thresholds of the classifier, chosen by models/train_classifier.py on",
+        "# the validation split of the drafts corpus and the calibration half of the benign",
+        "# university posts (never the test split). See models/CLASSIFIER_CARD.md.",
+    ]
+    lines += [f"{k}: {{doubt: {v['doubt']}, breach: {v['breach']}}}" for k, v in thresholds.items()]
+    (out / "thresholds.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    digest = hashlib.sha256((out / "heads.npz").read_bytes()).hexdigest()
+    source = DETECTOR_PY.read_text(encoding="utf-8")
+    DETECTOR_PY.write_text(
+        re.sub(r'HEADS_SHA256 = "[0-9a-f]{64}"', f'HEADS_SHA256 = "{digest}"', source),
+        encoding="utf-8",
+    )
+    (HERE / "classifier_metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
+    return digest
+
+
+def _account_bit(account: str) -> bool:
+    return hashlib.sha256(("train:" + account).encode()).digest()[0] % 2 == 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "eval" / "dev",
+                        help="the dev sets (for the benign university posts)")  # fmt: skip
+    parser.add_argument("--head", default="mlp", help="mlp, mlp-ALPHA, linear or linear-C")
+    parser.add_argument("--compare", action="store_true", help="train both kinds; write nothing")
+    parser.add_argument("--no-rule-examples", action="store_true")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+
+    from postcheck.encoder import load_encoder
+
+    started = time.time()
+    train, val = drafts.training()
+    rows = [(d.text, d.categories) for d in train]
+    if not args.no_rule_examples:
+        val_texts = {" ".join(d.text.lower().split()) for d in val}
+        rows += [r for r in rule_rows() if " ".join(r[0].lower().split()) not in val_texts]
+    print(f"train rows {len(rows)} (drafts {len(train)}), validation drafts {len(val)}")
+    uni, uni_train = [], []
+    if (args.data / "aus-university-tweets").is_dir():
+        import sources
+        from sources import calibration_half
+
+        half = [e for e in sources.university(args.data) if calibration_half(e)]
+        # half of the calibration half's accounts train (as ok posts), the other half set
+        # the thresholds; the other half of all accounts is for measuring only
+        uni_train = [e.text for e in half if _account_bit(e.meta.get("account", ""))]
+        uni = [e.text for e in half if not _account_bit(e.meta.get("account", ""))]
+        rows += [(t, ()) for t in uni_train]
+    encoder = load_encoder()
+    x = encode_cached(normalised([t for t, _ in rows]), encoder)
+    y = targets([c for _, c in rows])
+    val_y = targets([d.categories for d in val])
+    print(f"encoded in {time.time() - started:.0f} s; university posts: {len(uni_train)} "
+          f"trained on as ok, {len(uni)} for thresholds")  # fmt: skip
+
+    results = {}
+    val_segments = Segments([d.text for d in val], encoder)
+    uni_segments = Segments(uni, encoder)
+    for kind in VARIANTS if args.compare else [args.head]:
+        layers = train_heads(kind, x, y)
+        heads = Heads.from_arrays(list(CLASSIFIER_LABELS), layers)
+        val_scores = val_segments.scores(heads)
+        uni_scores = uni_segments.scores(heads)
+        thresholds = choose_thresholds(val_scores, val_y, uni_scores)
+        doubt = evaluate(val_scores, val_y, thresholds, "doubt")
+        uni_doubt = float(
+            (uni_scores >= np.array([thresholds[c]["doubt"] for c in CLASSIFIER_LABELS]))
+            .any(axis=1).mean()
+        ) if len(uni_scores) else None  # fmt: skip
+        results[kind] = {"validation": doubt, "university_calibration_flagged": uni_doubt,
+                         "thresholds": thresholds, "train_rows": len(rows),
+                         "validation_drafts": len(val)}  # fmt: skip
+        print(f"\n== {kind}: validation ok drafts flagged {doubt['ok_flagged']}, flags caught "
+              f"{doubt['flags_caught']}, right category {doubt['flags_right_category']}; "
+              f"university calibration half flagged {uni_doubt}")  # fmt: skip
+        for label, m in doubt["per_category"].items():
+            t = thresholds[label]
+            print(f"  {label:15s} n={m['support']:4d} P={m['precision']:.2f} R={m['recall']:.2f}"
+                  f"  doubt {t['doubt']:.2f} breach {t['breach']:.2f}")  # fmt: skip
+        if not args.compare:
+            digest = write(layers, kind, thresholds, results[kind], args.out)
+            print(f"\nwrote {args.out}/heads.npz (sha256 {digest}) and thresholds.yml")
+    print(f"done in {time.time() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""The classifier detector: the sentence encoder, the trained heads, and how rules use them."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from postcheck.detectors import classifier as clf
+from postcheck.encoder import VOCAB_FILE, Encoder, load_encoder, model_file
+from postcheck.errors import ModelError
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return load_encoder()
+
+
+def test_the_encoder_gives_unit_vectors_that_follow_meaning(encoder):
+    texts = [
+        "Well done to Year 4 for a brilliant assembly this morning!",
+        "Year 4's assembly today was brilliant, well done everyone.",
+        "The boiler is broken again so the school is closed tomorrow.",
+    ]
+    v = encoder.encode(texts)
+    assert v.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    assert v[0] @ v[1] > 0.8 > v[0] @ v[2]
+
+
+def test_the_encoder_keeps_the_order_of_texts_of_any_length(encoder):
+    texts = ["a " * 300, "short", "", "a longer sentence with several words in it"]
+    together = encoder.encode(texts)
+    alone = np.stack([encoder.encode([t])[0] for t in texts])
+    assert np.allclose(together, alone, atol=1e-3)
+
+
+def test_a_replaced_model_file_is_refused(tmp_path):
+    fake = tmp_path / "model.onnx"
+    fake.write_bytes(b"not the model")
+    with pytest.raises(ModelError) as err:
+        Encoder(model_path=fake)
+    assert str(fake) in err.value.message
+    assert "sha256" in err.value.message
+    assert "scripts/install" in err.value.message
+
+
+def test_the_model_file_is_the_pinned_package_file():
+    assert model_file().name == "model.onnx"
+    assert VOCAB_FILE.is_file()
+
+
+def test_replaced_heads_are_refused(tmp_path):
+    copy = tmp_path / "heads.npz"
+    shutil.copy(clf.HEADS_FILE, copy)
+    with copy.open("ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(ModelError) as err:
+        clf.Heads(copy)
+    assert "sha256" in err.value.message and "train_classifier.py" in err.value.message
+
+
+def test_the_shipped_heads_and_thresholds_cover_every_category():
+    heads = clf.load_heads()
+    assert set(heads.labels) == set(clf.CLASSIFIER_LABELS)
+    thresholds = clf.read_thresholds()
+    assert set(thresholds) == set(clf.CLASSIFIER_LABELS)
+    for levels in thresholds.values():
+        assert 0 < levels["doubt"] <= levels["breach"] <= 1
+
+
+def test_the_weights_in_the_repository_stay_small():
+    sizes = sum(p.stat().st_size for p in clf.HEADS_FILE.parent.iterdir())
+    assert sizes <= 10 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        (
+            "Can't say much but one of my Year 5s is now on a child protection plan, "
+            "mum's new boyfriend is bad news.",
+            "confidential",
+        ),  # fmt: skip
+        (
+            "Some cultures just don't value education the way we do, you can tell "
+            "which families they are at parents' evening.",
+            "discrimination",
+        ),  # fmt: skip
+        (
+            "Accepted a follow request from one of my Year 9s on my personal Insta, "
+            "she's a sweetheart.",
+            "pupil_contact",
+        ),  # fmt: skip
+    ],
+)
+def test_the_classifier_reads_meaning_without_keywords(real_checker, text, category):
+    verdict = real_checker.check(text)
+    assert (
+        verdict.scores[f"classifier.{category}"]
+        >= real_checker.calibrated["classifier"][category]["doubt"]
+    ), verdict.scores
+    assert verdict.verdict != "ok"
+
+
+def test_one_bad_sentence_in_a_long_friendly_post_is_found_and_pointed_at(real_checker):
+    bad = "Between us, little Sophie in my class is being assessed for autism and mum is in bits."
+    text = (
+        "What a week it has been in Year 2! We finished our topic on the Great Fire of London "
+        "with a brilliant model-making afternoon, the children worked so hard and the "
+        f"classroom smelt of glue for days. {bad} Next week we start our new topic on "
+        "Africa, and we can't wait to taste some food from around the continent."
+    )
+    hit = next(h for h in real_checker.hits(text) if h.detector == "classifier"
+               and h.label == "confidential")  # fmt: skip
+    assert hit.score >= real_checker.calibrated["classifier"]["confidential"]["doubt"]
+    assert hit.text == bad
+
+
+def test_a_breach_resting_on_the_classifier_alone_needs_its_breach_threshold(real_checker):
+    from postcheck.schema import Hit
+
+    rule = next(r for r in real_checker.rules if r.id == "confidential")
+    assert rule.severity == "breach"
+    bar = real_checker.calibrated["classifier"]["confidential"]
+
+    def hit(score: float) -> Hit:
+        return Hit(detector="classifier", label="confidential", start=0, end=4, score=score,
+                   text="text")  # fmt: skip
+
+    if bar["doubt"] < bar["breach"]:
+        assert real_checker._severity(rule, [hit(bar["doubt"])]) == "doubt"
+    assert real_checker._severity(rule, [hit(bar["breach"])]) == "breach"
+
+
+def test_a_clause_is_cited_once_when_a_specific_rule_already_explains_it():
+    from postcheck.engine import _without_echoes
+    from postcheck.schema import Finding, Hit
+
+    def finding(rule: str, clause: str, severity: str, detector: str) -> Finding:
+        hit = Hit(detector=detector, label="x", start=0, end=4, score=0.9, text="text")
+        return Finding(rule=rule, clause=clause, quote="q", severity=severity, message="m",
+                       suggestion="s", start=0, end=4, text="text", evidence=[hit])  # fmt: skip
+
+    specific = finding("pupil_sensitive_details", "§5.2(a)", "breach", "pii")
+    echo = finding("confidential", "§5.2(a)", "doubt", "classifier")
+    other_clause = finding("undermines_reputation", "§5.2(f)", "doubt", "classifier")
+    stronger_echo = finding("confidential", "§5.2(a)", "breach", "classifier")
+    weaker_specific = finding("internal_matters", "§5.2(a)", "doubt", "patterns")
+    assert _without_echoes([specific, echo, other_clause]) == [specific, other_clause]
+    assert _without_echoes([weaker_specific, stronger_echo]) == [weaker_specific, stronger_echo]
+    assert _without_echoes([echo]) == [echo]
+
+
+def test_classifier_scores_are_reported_for_every_category(real_checker):
+    scores = real_checker.check("Year 6 bake sale on Friday!").scores
+    assert {f"classifier.{c}" for c in clf.CLASSIFIER_LABELS} <= set(scores)
