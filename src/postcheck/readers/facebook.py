@@ -142,7 +142,8 @@ def media_item(media: dict, export: Export) -> Media:
     caption = media.get("description") or media.get("title")
     return Media(
         kind=kind,
-        uri=(export.locate(uri) or uri) if uri else None,
+        # a file not found in the export keeps its name, made relative so it is never opened
+        uri=(export.locate(uri) or uri.lstrip("/")) if uri else None,
         title=fix_mojibake(str(caption)) if caption else None,
         latitude=lat,
         longitude=lon,
