@@ -161,7 +161,7 @@ def _colour(args, stream) -> bool:
 
 
 def cmd_check(args) -> int:
-    from postcheck.textinput import check_draft, read_stream
+    from postcheck.textinput import check_argument, read_stream
 
     config = _config(args)
     if args.text == "-" and args.file is None:  # Unix for "standard input", not a post
@@ -172,7 +172,7 @@ def cmd_check(args) -> int:
             fix='postcheck check "your text"  or  postcheck check --file draft.txt',
         )
     if args.text is not None:
-        text = check_draft(args.text, "the text argument", config.max_chars)
+        text = check_argument(args.text, "the text argument", config.max_chars)
     elif args.file is not None and str(args.file) != "-":
         try:
             with args.file.open("rb") as fh:

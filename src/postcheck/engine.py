@@ -11,7 +11,7 @@ from postcheck.detectors import Analysis
 from postcheck.errors import ConfigError, InputError
 from postcheck.normalise import Normalised, normalise
 from postcheck.rules import Rule, calibrated_threshold, check_severity, load_rules
-from postcheck.schema import Finding, Hit, Post, Verdict
+from postcheck.schema import Finding, Hit, Post, Verdict, valid_unicode
 
 if TYPE_CHECKING:
     from postcheck.toxicity_backends import ToxicityBackend
@@ -99,24 +99,57 @@ class Checker:
         return next(self.check_many([post]))
 
     def check_many(self, posts: Iterable[Post | str], batch_size: int = 64) -> Iterator[Verdict]:
-        """Check posts in batches (one `nlp.pipe` per batch); yields Verdicts in order."""
+        """Check posts in batches (one `nlp.pipe` per batch); yields Verdicts in order.
+
+        Text that is not valid Unicode (lone surrogates) is checked with U+FFFD in their
+        place. A post that cannot be checked (empty, too long) raises InputError naming
+        it, but only after the Verdicts of every post before it have been yielded: a bad
+        post never loses the rest of its batch.
+        """
         batch: list[Post] = []
-        for post in posts:
-            batch.append(Post(text=post) if isinstance(post, str) else post)
+        for number, item in enumerate(posts, start=1):
+            post = self._prepare(item)
+            try:
+                self.validate(post)
+            except InputError as exc:
+                yield from self._check_batch(batch)
+                where = exc.where if exc.where != "input" else f"post {number} of the input"
+                raise InputError(exc.what, where=where, fix=exc.fix) from None
+            batch.append(post)
             if len(batch) >= batch_size:
                 yield from self._check_batch(batch)
                 batch = []
-        if batch:
-            yield from self._check_batch(batch)
+        yield from self._check_batch(batch)
+
+    @staticmethod
+    def _prepare(item: Post | str) -> Post:
+        """A Post whose text is valid Unicode (the boundary of the library)."""
+        if isinstance(item, str):
+            return Post(text=item)
+        text = valid_unicode(item.text)
+        return item if text is item.text else item.model_copy(update={"text": text})
 
     def hits(self, post: Post | str) -> list[Hit]:
         """All the evidence the detectors find in one post, before any rule is applied."""
-        return self._hits([Post(text=post) if isinstance(post, str) else post])[0]
+        return self._hits([self._prepare(post)])[0]
 
-    def _check_batch(self, posts: list[Post]) -> list[Verdict]:
-        return [
-            self._verdict(post, hits) for post, hits in zip(posts, self._hits(posts), strict=True)
-        ]
+    def _check_batch(self, posts: list[Post]) -> Iterator[Verdict]:
+        if not posts:
+            return
+        try:
+            all_hits = self._hits(posts)
+        except InputError:
+            raise
+        except Exception:
+            if len(posts) == 1:
+                raise
+            # one post broke the batch (a bug to report): check them one by one, so the
+            # verdicts before that post are still given and only its own error surfaces
+            for post in posts:
+                yield from self._check_batch([post])
+            return
+        for post, hits in zip(posts, all_hits, strict=True):
+            yield self._verdict(post, hits)
 
     def _hits(self, posts: list[Post]) -> list[list[Hit]]:
         for post in posts:
