@@ -120,7 +120,8 @@ def _common(p: argparse.ArgumentParser) -> None:
         "--trust-checkpoint",
         action="store_true",
         help="load a toxicity checkpoint that is not a known published file (it is a pickle: "
-        "only for files you made or trust)",
+        "only for files you made or trust; or set POSTCHECK_TRUST_CHECKPOINT=1). "
+        "postcheck.yml cannot set this",
     )
 
 
@@ -146,6 +147,8 @@ def _config(args):
             fix="give the path of a postcheck.yml, or leave out --config",
         )
     config = load_config(path)
+    # Trust to unpickle a checkpoint comes only from the person running the command: this
+    # flag, or POSTCHECK_TRUST_CHECKPOINT=1 (read by load_config); never postcheck.yml.
     if getattr(args, "trust_checkpoint", False):
         config.toxicity["trust_checkpoint"] = True
     return config

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from postcheck.config import Config, load_config
 from postcheck.detectors import Analysis
-from postcheck.errors import ConfigError, InputError
+from postcheck.errors import ConfigError, InputError, PostcheckError
 from postcheck.normalise import Normalised, normalise
 from postcheck.rules import Rule, calibrated_threshold, check_severity, load_rules
 from postcheck.schema import Finding, Hit, Post, Verdict, valid_unicode
@@ -60,7 +60,14 @@ class Checker:
         self.config = config if config is not None else load_config()
         self.rules = rules if rules is not None else select_rules(self.config)
         self.nlp = load_nlp()
-        backend = toxicity_backend or load_backend(self.config.toxicity)
+        try:
+            backend = toxicity_backend or load_backend(self.config.toxicity)
+        except PostcheckError as exc:  # name the line of postcheck.yml where there is one
+            if exc.where and exc.where.startswith("postcheck.yml: toxicity"):
+                keys = exc.where.split(": ", 1)[1].split(".")
+                exc.where = self.config.where(*keys)
+                exc.args = (exc.message,)
+            raise
         #: the model's calibrated {label: {doubt, breach}}: rules' default thresholds
         self.calibrated: dict[str, dict[str, float]] = dict(getattr(backend, "thresholds", {}))
         patterns = [leaf for rule in self.rules for leaf in rule.pattern_leaves()]
@@ -266,9 +273,11 @@ def select_rules(config: Config) -> list[Rule]:
                      ("severity", list(settings.severity))):  # fmt: skip
         unknown = [i for i in ids if i not in known]
         if unknown:
+            at = unknown[0] if key == "severity" else ids.index(unknown[0])
+            place = ("rules", key, at)
             raise ConfigError(
                 f"unknown rule id(s) in `rules.{key}`: {', '.join(unknown)}",
-                where=str(config.source or "postcheck.yml"),
+                where=config.where(*place),
                 fix="run `postcheck rules list` to see the rule ids",
             )
     chosen = [
@@ -278,7 +287,7 @@ def select_rules(config: Config) -> list[Rule]:
     for rule in chosen:
         if rule.id in settings.severity:
             severity = settings.severity[rule.id]
-            check_severity(severity, rule.clause, f"{config.source}: rules.severity.{rule.id}")
+            check_severity(severity, rule.clause, config.where("rules", "severity", rule.id))
             rule.severity = severity
     return chosen
 

@@ -109,6 +109,7 @@ def _index(
                 fix="settings and rules are never nested this deeply: correct the file",
             )
         lines.setdefault(keys, node.start_mark.line + 1)
+        children: list[tuple[yaml.Node, tuple, int]] = []
         if isinstance(node, yaml.MappingNode):
             first: dict[Any, int] = {}
             for key, value in node.value:
@@ -123,10 +124,11 @@ def _index(
                         )
                     first[key.value] = key_line
                 else:
-                    stack.append((key, keys, key_line))
+                    children.append((key, keys, key_line))
                 sub = (*keys, key.value if isinstance(key, yaml.ScalarNode) else key_line)
                 lines[sub] = key_line
-                stack.append((value, sub, key_line))
+                children.append((value, sub, key_line))
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
-                stack.append((item, (*keys, i), line))  # an alias is reported at the key above
+                children.append((item, (*keys, i), line))  # an alias: reported at the key above
+        stack.extend(reversed(children))  # visited in document order: the anchor comes first
