@@ -283,8 +283,10 @@ def test_media_paths_never_lead_outside_the_export(tmp_path):
     ]  # fmt: skip
     (export / "posts" / "your_posts_1.json").write_text(json.dumps(records))
     items = list(read_posts(export))
-    assert [i.text for i in items] == ["p0", "p1", "p2", "p3", "p4"]  # the linked file is not read
-    located = [i.media[0].uri for i in items]
+    assert [i.text for i in items if isinstance(i, Post)] == ["p0", "p1", "p2", "p3", "p4"]
+    (linked,) = [i for i in items if isinstance(i, ReadError)]  # the posts file linked out
+    assert "your_posts_2.json" in linked.source and "outside the export" in linked.message
+    located = [i.media[0].uri for i in items if isinstance(i, Post)]
     assert located[0] == str((export / "media" / "ok.jpg").resolve())
     with open_media(located[0]) as fh:
         assert fh.read() == b"\xff\xd8 fine"
@@ -369,3 +371,12 @@ def test_any_bytes_give_items_or_a_clear_export_error(tmp_path_factory, data, na
 def test_bad_record_value_is_not_mistaken_for_a_post():
     items = list(iter_json_array(io.StringIO("[" + "[" * 50_000 + "]" * 50_000 + ", 1]"), "f"))
     assert isinstance(items[0][1], BadRecord) and items[1] == (1, 1)
+
+
+def test_a_file_the_user_names_is_read_even_through_a_link(tmp_path):
+    real = tmp_path / "elsewhere" / "tweets.js"
+    real.parent.mkdir()
+    real.write_text(tweets_js([json.dumps(tweet(1))]))
+    link = tmp_path / "tweets.js"
+    os.symlink(real, link)
+    assert [p.id for p in read_posts(link)] == ["1"]

@@ -121,9 +121,12 @@ def guarded(src: str, position: str, build: Callable[[], Post], *, id: object = 
 class Export:
     """An export as a folder, a zip file, or one single file, read without unpacking."""
 
-    def __init__(self, path: str | os.PathLike[str], *, search_up: int = 0):
+    def __init__(
+        self, path: str | os.PathLike[str], *, search_up: int = 0, given: str | None = None
+    ):
         self.path = Path(path)
         self._search_up = search_up
+        self._given = given  # the one file the user named in this folder: read even if a link
         self._zip: zipfile.ZipFile | None = None
         if not self.path.exists():
             raise ExportError(
@@ -154,8 +157,12 @@ class Export:
         if self._zip is not None:
             return [n for n in self._zip.namelist() if not n.endswith("/")]
         if self.path.is_dir():
-            names = (p.relative_to(self.path).as_posix() for p in self.path.rglob("*"))
-            return sorted(n for n in names if self.inside(self.path, n) is not None)
+            # links are listed too: reading one that leads out of the export is an error record
+            return sorted(
+                p.relative_to(self.path).as_posix()
+                for p in self.path.rglob("*")
+                if p.is_file() or p.is_symlink()
+            )
         return [self.path.name]
 
     def where(self, name: str) -> str:
@@ -184,6 +191,8 @@ class Export:
                 return _Guarded(self._zip.open(name), self.where(name))
             except _ZIP_ERRORS as exc:
                 raise damaged(exc, self.where(name)) from exc
+        if self.path.is_dir() and name == self._given:
+            return open(self.path / name, "rb")  # noqa: SIM115 - the caller closes it
         if self.path.is_dir():
             inside = self.inside(self.path, name)
             if inside is None:
@@ -791,7 +800,7 @@ def read_json_export(
     posts file; each record becomes a Post via `to_post`, or a ReadError and reading goes on."""
     target = Path(path)
     single = target.is_file() and not zipfile.is_zipfile(target)
-    export = Export(target.parent, search_up=3) if single else Export(target)
+    export = Export(target.parent, search_up=3, given=target.name) if single else Export(target)
     try:
         if single:
             files = [target.name]

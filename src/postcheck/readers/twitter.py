@@ -56,7 +56,7 @@ def read(path: str | Path, **_options: Any) -> Iterator[ReadResult]:
     """Yield one Post per tweet (or a ReadError for a record that cannot be read)."""
     target = Path(path)
     if target.is_file() and target.suffix.lower() == ".js":
-        export = Export(target.parent)
+        export = Export(target.parent, given=target.name)
         tweet_files = [target.name]
         data_dir = ""
     else:
