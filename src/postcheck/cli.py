@@ -120,7 +120,8 @@ def _common(p: argparse.ArgumentParser) -> None:
         "--trust-checkpoint",
         action="store_true",
         help="load a toxicity checkpoint that is not a known published file (it is a pickle: "
-        "only for files you made or trust)",
+        "only for files you made or trust; or set POSTCHECK_TRUST_CHECKPOINT=1). "
+        "postcheck.yml cannot set this",
     )
 
 
@@ -146,6 +147,8 @@ def _config(args):
             fix="give the path of a postcheck.yml, or leave out --config",
         )
     config = load_config(path)
+    # Trust to unpickle a checkpoint comes only from the person running the command: this
+    # flag, or POSTCHECK_TRUST_CHECKPOINT=1 (read by load_config); never postcheck.yml.
     if getattr(args, "trust_checkpoint", False):
         config.toxicity["trust_checkpoint"] = True
     return config
@@ -161,7 +164,7 @@ def _colour(args, stream) -> bool:
 
 
 def cmd_check(args) -> int:
-    from postcheck.textinput import check_draft, read_stream
+    from postcheck.textinput import check_argument, read_stream
 
     config = _config(args)
     if args.text == "-" and args.file is None:  # Unix for "standard input", not a post
@@ -172,7 +175,7 @@ def cmd_check(args) -> int:
             fix='postcheck check "your text"  or  postcheck check --file draft.txt',
         )
     if args.text is not None:
-        text = check_draft(args.text, "the text argument", config.max_chars)
+        text = check_argument(args.text, "the text argument", config.max_chars)
     elif args.file is not None and str(args.file) != "-":
         try:
             with args.file.open("rb") as fh:

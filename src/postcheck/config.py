@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from postcheck.errors import ConfigError
-from postcheck.yamlfile import load_yaml
+from postcheck.yamlfile import YamlDoc, load_yaml
 
 CONFIG_NAME = "postcheck.yml"
+#: Set to 1 to load a toxicity checkpoint that is not a known published file (a pickle).
+#: Trust comes only from the person running postcheck, never from a file it reads.
+TRUST_ENV = "POSTCHECK_TRUST_CHECKPOINT"
+#: The `toxicity:` keys each built-in backend takes (other, registered backends: any).
+TOXICITY_KEYS = {
+    "embedded": ("backend", "weights", "sha256"),
+    "detoxify": ("backend", "model", "checkpoint", "hf_dir", "device", "batch_size", "offline"),
+}
+#: The longest name or role a roster line may hold, and the largest CSV cell read at all.
+MAX_NAME_CHARS = 200
+ROSTER_FIELD_LIMIT = 16 << 20
 #: The longest text one check accepts (characters). Facebook's own limit is 63,206.
 MAX_CHARS = 100_000
 
@@ -42,7 +54,9 @@ class Allow(_Closed):
 
 class Thresholds(_Closed):
     # 0.4 keeps presidio's phone numbers (scored 0.4 without context words).
-    pii: float = Field(0.4, ge=0, le=1, description="lowest presidio score kept as evidence")
+    pii: float = Field(
+        0.4, ge=0, le=1, strict=True, description="lowest presidio score kept as evidence"
+    )
 
 
 class Config(_Closed):
@@ -56,8 +70,16 @@ class Config(_Closed):
     allow: Allow = Field(default_factory=Allow)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     toxicity: dict[str, Any] = Field(default_factory=lambda: {"backend": "embedded"})
-    max_chars: int = Field(MAX_CHARS, gt=0, le=1_000_000)
+    max_chars: int = Field(MAX_CHARS, gt=0, le=1_000_000, strict=True)
     source: Path | None = Field(None, exclude=True)
+    _doc: YamlDoc | None = PrivateAttr(default=None)
+
+    def where(self, *keys: Any) -> str:
+        """`postcheck.yml:LINE` of a setting, for messages about it found after loading."""
+        if self._doc is not None:
+            return self._doc.where(*keys)
+        shown = ".".join(str(k) for k in keys)
+        return f"{self.source or CONFIG_NAME}: {shown}" if shown else str(self.source or "")
 
     def roster_names(self) -> dict[str, list[str]]:
         """{'PUPIL': [...], 'STAFF': [...]} read from the roster CSV (columns: name, role)."""
@@ -69,6 +91,9 @@ class Config(_Closed):
 def read_roster(path: Path) -> dict[str, list[str]]:
     """Read a roster CSV with a `name` column and an optional `role` column (pupil/staff)."""
     out: dict[str, list[str]] = {"PUPIL": [], "STAFF": []}
+    reader: Any = None
+    # the same cell limit as the export readers (csv's limit is one per process)
+    csv.field_size_limit(max(csv.field_size_limit(), ROSTER_FIELD_LIMIT))
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
@@ -84,6 +109,13 @@ def read_roster(path: Path) -> dict[str, list[str]]:
                 name, role = row.get("name", ""), (row.get("role") or "pupil").lower()
                 if not name:
                     continue
+                if len(name) > MAX_NAME_CHARS or len(role) > MAX_NAME_CHARS:
+                    raise ConfigError(
+                        f"a cell of {max(len(name), len(role)):,} characters is not a name or "
+                        "a role",
+                        where=f"{path}:{lineno}",
+                        fix="one person per line, `name,role`; check the quotes on that line",
+                    )
                 if role not in ("pupil", "staff"):
                     raise ConfigError(
                         f"unknown role {role!r} for {name!r}",
@@ -91,6 +123,13 @@ def read_roster(path: Path) -> dict[str, list[str]]:
                         fix="use `pupil` or `staff` in the role column",
                     )
                 out[role.upper()].append(name)
+    except csv.Error as exc:
+        raise ConfigError(
+            f"the roster is not a CSV file postcheck can read: {exc}",
+            where=f"{path}:{reader.line_num}",
+            fix="one person per line, `name,role`, with no cell longer than a name; "
+            "export it again from the spreadsheet as CSV UTF-8",
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(
             f"cannot read the roster: {exc}",
@@ -110,7 +149,7 @@ def load_config(path: Path | None = None) -> Config:
     """Load `path` (or ./postcheck.yml, or the defaults when there is none)."""
     path = path or find_config()
     if path is None:
-        return Config()
+        return _with_trust(Config())
     doc = load_yaml(path, ConfigError, "the configuration")
     data = doc.data or {}
     if not isinstance(data, dict):
@@ -119,6 +158,7 @@ def load_config(path: Path | None = None) -> Config:
             where=doc.where(),
             fix="start with keys such as `school:` and `roster:`; see README.md",
         )
+    _check_toxicity(data.get("toxicity"), doc)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
@@ -144,6 +184,13 @@ def load_config(path: Path | None = None) -> Config:
     if config.policy is not None and not config.policy.is_absolute():
         config.policy = base / config.policy
     config.rules.paths = [p if p.is_absolute() else base / p for p in config.rules.paths]
+    for i, folder in enumerate(config.rules.paths):
+        if not folder.is_dir():
+            raise ConfigError(
+                f"`rules.paths` names a folder that does not exist: {folder}",
+                where=doc.where("rules", "paths", i),
+                fix="correct the path (relative paths are relative to postcheck.yml)",
+            )
     for key in ("checkpoint", "hf_dir"):  # model files named in `toxicity:`
         value = config.toxicity.get(key)
         if isinstance(value, str) and value and not Path(value).expanduser().is_absolute():
@@ -156,7 +203,86 @@ def load_config(path: Path | None = None) -> Config:
                 fix="correct the path (relative paths are relative to postcheck.yml)",
             )
     config.source = path
+    config._doc = doc
+    return _with_trust(config)
+
+
+def _with_trust(config: Config) -> Config:
+    if trust_from_environment():
+        config.toxicity["trust_checkpoint"] = True
     return config
+
+
+def trust_from_environment() -> bool:
+    """True when the person running postcheck set POSTCHECK_TRUST_CHECKPOINT=1."""
+    return os.environ.get(TRUST_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _check_toxicity(section: Any, doc: YamlDoc) -> None:
+    """`toxicity:` keys checked when the file is read, with their lines; never trust."""
+    if section is None:
+        return
+    if not isinstance(section, dict):
+        raise ConfigError(
+            "`toxicity` must be a mapping, e.g. `toxicity: {backend: embedded}`",
+            where=doc.where("toxicity"),
+            fix="see README.md, 'Toxicity models'",
+        )
+    if "trust_checkpoint" in section:
+        raise ConfigError(
+            "`trust_checkpoint` cannot be set in postcheck.yml: a file in the working folder "
+            "must never be able to make postcheck unpickle (run) a checkpoint",
+            where=doc.where("toxicity", "trust_checkpoint"),
+            fix=f"remove it; to load your own checkpoint, run with --trust-checkpoint or set "
+            f"{TRUST_ENV}=1 yourself",
+        )
+    from postcheck.toxicity_backends import available_backends
+
+    backend = section.get("backend", "embedded")
+    backends = available_backends()
+    if not isinstance(backend, str) or backend not in backends:
+        raise ConfigError(
+            f"unknown toxicity backend {backend!r}",
+            where=doc.where("toxicity", "backend"),
+            fix=f"use one of: {', '.join(backends)}",
+        )
+    allowed = TOXICITY_KEYS.get(backend)
+    for key, value in section.items():
+        if allowed is not None and key not in allowed:
+            raise ConfigError(
+                f"unknown setting `toxicity.{key}` for the {backend} backend",
+                where=doc.where("toxicity", key),
+                fix=f"allowed here: {', '.join(allowed)}",
+            )
+        if key == "batch_size" and (type(value) is not int or value < 1):
+            raise ConfigError(
+                f"`toxicity.batch_size` must be a positive whole number, not {value!r}",
+                where=doc.where("toxicity", key),
+                fix="remove it (default 32) or write e.g. `batch_size: 16`",
+            )
+        if key == "offline" and not isinstance(value, bool):
+            raise ConfigError(
+                f"`toxicity.offline` must be true or false, not {value!r}",
+                where=doc.where("toxicity", key),
+                fix="write `offline: true` or leave it out",
+            )
+        if key in ("model", "device", "checkpoint", "hf_dir", "weights", "sha256") and not (
+            isinstance(value, str) and value.strip()
+        ):
+            raise ConfigError(
+                f"`toxicity.{key}` must be text, not {value!r}",
+                where=doc.where("toxicity", key),
+                fix="write the name or path as text",
+            )
+    if backend == "detoxify" and "model" in section:
+        from postcheck.toxicity_backends.detoxify_backend import PUBLISHED
+
+        if section["model"] not in PUBLISHED:
+            raise ConfigError(
+                f"unknown Detoxify model {section['model']!r}",
+                where=doc.where("toxicity", "model"),
+                fix=f"use one of: {', '.join(PUBLISHED)}",
+            )
 
 
 def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:

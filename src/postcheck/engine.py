@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from postcheck.config import Config, load_config
 from postcheck.detectors import Analysis
-from postcheck.errors import ConfigError, InputError
+from postcheck.errors import ConfigError, InputError, PostcheckError
 from postcheck.normalise import Normalised, normalise
 from postcheck.rules import Rule, calibrated_threshold, check_severity, load_rules
-from postcheck.schema import Finding, Hit, Post, Verdict
+from postcheck.schema import Finding, Hit, Post, Verdict, valid_unicode
 
 if TYPE_CHECKING:
     from postcheck.detectors.classifier import ClassifierDetector
@@ -65,7 +65,14 @@ class Checker:
         self.config = config if config is not None else load_config()
         self.rules = rules if rules is not None else select_rules(self.config)
         self.nlp = load_nlp()
-        backend = toxicity_backend or load_backend(self.config.toxicity)
+        try:
+            backend = toxicity_backend or load_backend(self.config.toxicity)
+        except PostcheckError as exc:  # name the line of postcheck.yml where there is one
+            if exc.where and exc.where.startswith("postcheck.yml: toxicity"):
+                keys = exc.where.split(": ", 1)[1].split(".")
+                exc.where = self.config.where(*keys)
+                exc.args = (exc.message,)
+            raise
         classifier = classifier or ClassifierDetector()
         #: each model's calibrated {label: {doubt, breach}}: rules' default thresholds
         self.calibrated: dict[str, dict[str, dict[str, float]]] = {
@@ -109,24 +116,57 @@ class Checker:
         return next(self.check_many([post]))
 
     def check_many(self, posts: Iterable[Post | str], batch_size: int = 64) -> Iterator[Verdict]:
-        """Check posts in batches (one `nlp.pipe` per batch); yields Verdicts in order."""
+        """Check posts in batches (one `nlp.pipe` per batch); yields Verdicts in order.
+
+        Text that is not valid Unicode (lone surrogates) is checked with U+FFFD in their
+        place. A post that cannot be checked (empty, too long) raises InputError naming
+        it, but only after the Verdicts of every post before it have been yielded: a bad
+        post never loses the rest of its batch.
+        """
         batch: list[Post] = []
-        for post in posts:
-            batch.append(Post(text=post) if isinstance(post, str) else post)
+        for number, item in enumerate(posts, start=1):
+            post = self._prepare(item)
+            try:
+                self.validate(post)
+            except InputError as exc:
+                yield from self._check_batch(batch)
+                where = exc.where if exc.where != "input" else f"post {number} of the input"
+                raise InputError(exc.what, where=where, fix=exc.fix) from None
+            batch.append(post)
             if len(batch) >= batch_size:
                 yield from self._check_batch(batch)
                 batch = []
-        if batch:
-            yield from self._check_batch(batch)
+        yield from self._check_batch(batch)
+
+    @staticmethod
+    def _prepare(item: Post | str) -> Post:
+        """A Post whose text is valid Unicode (the boundary of the library)."""
+        if isinstance(item, str):
+            return Post(text=item)
+        text = valid_unicode(item.text)
+        return item if text is item.text else item.model_copy(update={"text": text})
 
     def hits(self, post: Post | str) -> list[Hit]:
         """All the evidence the detectors find in one post, before any rule is applied."""
-        return self._hits([Post(text=post) if isinstance(post, str) else post])[0]
+        return self._hits([self._prepare(post)])[0]
 
-    def _check_batch(self, posts: list[Post]) -> list[Verdict]:
-        return [
-            self._verdict(post, hits) for post, hits in zip(posts, self._hits(posts), strict=True)
-        ]
+    def _check_batch(self, posts: list[Post]) -> Iterator[Verdict]:
+        if not posts:
+            return
+        try:
+            all_hits = self._hits(posts)
+        except InputError:
+            raise
+        except Exception:
+            if len(posts) == 1:
+                raise
+            # one post broke the batch (a bug to report): check them one by one, so the
+            # verdicts before that post are still given and only its own error surfaces
+            for post in posts:
+                yield from self._check_batch([post])
+            return
+        for post, hits in zip(posts, all_hits, strict=True):
+            yield self._verdict(post, hits)
 
     def _hits(self, posts: list[Post]) -> list[list[Hit]]:
         for post in posts:
@@ -269,9 +309,11 @@ def select_rules(config: Config) -> list[Rule]:
                      ("severity", list(settings.severity))):  # fmt: skip
         unknown = [i for i in ids if i not in known]
         if unknown:
+            at = unknown[0] if key == "severity" else ids.index(unknown[0])
+            place = ("rules", key, at)
             raise ConfigError(
                 f"unknown rule id(s) in `rules.{key}`: {', '.join(unknown)}",
-                where=str(config.source or "postcheck.yml"),
+                where=config.where(*place),
                 fix="run `postcheck rules list` to see the rule ids",
             )
     chosen = [
@@ -281,7 +323,7 @@ def select_rules(config: Config) -> list[Rule]:
     for rule in chosen:
         if rule.id in settings.severity:
             severity = settings.severity[rule.id]
-            check_severity(severity, rule.clause, f"{config.source}: rules.severity.{rule.id}")
+            check_severity(severity, rule.clause, config.where("rules", "severity", rule.id))
             rule.severity = severity
     return chosen
 

@@ -7,7 +7,11 @@ to the exact slice of the ORIGINAL text:
 2. zero-width and bidi control characters and combining marks on Latin letters removed,
 3. look-alike letters (Cyrillic/Greek homoglyphs) folded to Latin inside Latin words,
 4. leetspeak folded inside words (``k1ll`` -> ``kill``, ``sh!t`` -> ``shit``),
-5. spaced-out letters joined (``k i l l`` -> ``kill``).
+5. spaced-out letters joined (``k i l l`` -> ``kill``),
+6. long runs of punctuation, symbols or emoji (``!!!!…``, ZWJ emoji sequences) capped at
+   ``MAX_RUN`` characters: the rest of the run maps onto its last kept character. spaCy
+   peels such a run one character at a time, quadratic in its length, and then runs its
+   models over every character as a token (100,000 "!" took over a minute).
 """
 
 from __future__ import annotations
@@ -52,6 +56,11 @@ _ARTICLE_BEFORE = re.compile(
 )
 
 
+#: The longest run of characters that are neither letters, digits nor spaces that spaCy sees.
+MAX_RUN = 32
+_LONG_RUN = re.compile(rf"[^\w\s]{{{MAX_RUN + 1},}}")
+
+
 @dataclass(frozen=True)
 class Normalised:
     """The normalised text and, for each of its characters, the original slice it came from."""
@@ -89,7 +98,31 @@ def normalise(original: str) -> Normalised:
     _fold_words(chars)
     text = "".join(chars)
     text, starts, ends = _join_spaced_letters(text, starts, ends)
+    text, starts, ends = _cap_long_runs(text, starts, ends)
     return Normalised(original, text, tuple(starts), tuple(ends))
+
+
+def _cap_long_runs(
+    text: str, starts: list[int], ends: list[int]
+) -> tuple[str, list[int], list[int]]:
+    """Keep the first MAX_RUN characters of each long non-word run; the last one kept
+    stands for the rest of the run (its span reaches the run's end)."""
+    if not _LONG_RUN.search(text):
+        return text, starts, ends
+    out, out_s, out_e = [], [], []
+    pos = 0
+    for m in _LONG_RUN.finditer(text):
+        s, e = m.span()
+        keep = s + MAX_RUN
+        out.append(text[pos:keep])
+        out_s.extend(starts[pos:keep])
+        out_e.extend(ends[pos:keep])
+        out_e[-1] = ends[e - 1]
+        pos = e
+    out.append(text[pos:])
+    out_s.extend(starts[pos:])
+    out_e.extend(ends[pos:])
+    return "".join(out), out_s, out_e
 
 
 def _fold_words(chars: list[str]) -> None:

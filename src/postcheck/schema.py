@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 VerdictLabel = Literal["ok", "doubt", "breach"]
 Severity = Literal["breach", "doubt", "advice"]
 SEVERITIES: tuple[str, ...] = ("breach", "doubt", "advice")
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_unicode(text: str) -> str:
+    """`text` with every lone surrogate (text that is not valid Unicode, e.g. from a bad
+    `\\ud800` escape or undecodable bytes) replaced by U+FFFD; same length, so every
+    offset into the text stays right."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def _valid(value: object) -> object:
+    return valid_unicode(value) if isinstance(value, str) else value
 
 
 class Media(BaseModel):
@@ -24,6 +42,8 @@ class Media(BaseModel):
     longitude: float | None = None
     taken_at: datetime | None = None
 
+    _unicode = field_validator("uri", "title", mode="before")(_valid)
+
 
 class Post(BaseModel):
     """One draft or published post. Only `text` is required."""
@@ -37,6 +57,17 @@ class Post(BaseModel):
     account: str | None = None
     media: list[Media] = Field(default_factory=list)
     source: str | None = None
+
+    # Text is made valid Unicode here, at the boundary, so nothing downstream (spaCy,
+    # the models, the reports) ever meets a lone surrogate.
+    _unicode = field_validator("text", "url", "account", "source", mode="before")(_valid)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _valid_id(cls, value: object) -> object:
+        if isinstance(value, str) and valid_unicode(value) != value:
+            raise ValueError("the id is not valid Unicode (it holds a lone surrogate)")
+        return value
 
 
 class Hit(BaseModel):

@@ -28,6 +28,22 @@ def decode_draft(data: bytes, where: str, max_chars: int) -> str:
     return check_draft(text, where, max_chars)
 
 
+def check_argument(text: str, where: str, max_chars: int) -> str:
+    """A draft given on the command line: bytes that were not UTF-8 reach Python as lone
+    surrogates (U+DC80..U+DCFF); refuse them with the byte and where it is."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        byte = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        raise InputError(
+            f"the text is not valid UTF-8 ({byte} at character {exc.start + 1})",
+            where=where,
+            fix="set your terminal to UTF-8, or save the draft as UTF-8 text and use --file",
+        ) from None
+    return check_draft(text, where, max_chars)
+
+
 def check_draft(text: str, where: str, max_chars: int) -> str:
     """Reject empty or over-long drafts with a clear message."""
     if not text.strip():

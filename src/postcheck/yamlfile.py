@@ -51,6 +51,9 @@ def load_yaml(path: Path, error: type[PostcheckError], what: str) -> YamlDoc:
         loader = _Loader(text)  # parse once: keep the node tree for line numbers
         try:
             node = loader.get_single_node()
+            lines: dict[tuple, int] = {}
+            if node is not None:
+                _index(node, lines, path, error, what)  # refuses aliases, duplicates, depth
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
@@ -63,19 +66,69 @@ def load_yaml(path: Path, error: type[PostcheckError], what: str) -> YamlDoc:
             where=where,
             fix="check indentation and quoting near that line (quote text containing ': ' or '#')",
         ) from exc
-    lines: dict[tuple, int] = {}
-    if node is not None:
-        _index(node, (), lines)
+    except (ValueError, OverflowError, RecursionError) as exc:  # e.g. a 5,000-digit number
+        raise error(
+            f"{what} holds a value YAML cannot read ({type(exc).__name__}: "
+            f"{str(exc).split(':')[0]})",
+            where=str(path),
+            fix="quote long numbers and dates as text, or correct the value",
+        ) from None
     return YamlDoc(path, data, lines)
 
 
-def _index(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            sub = (*path, key.value)
-            lines[sub] = key.start_mark.line + 1
-            _index(value, sub, lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index(item, (*path, i), lines)
+#: Deeper nesting than any setting or rule needs; deeper is refused, never recursed into.
+MAX_DEPTH = 64
+
+
+def _index(
+    root: yaml.Node, lines: dict[tuple, int], path: Path, error: type[PostcheckError], what: str
+) -> None:
+    """Record the line of every key path, walking each node once (no recursion).
+
+    Refuses what these files never need and an attacker would use: anchors and aliases
+    (an alias bomb expands a small file into billions of nodes), the same key twice in
+    one mapping (the second would silently win), and nesting deeper than MAX_DEPTH.
+    """
+    seen: set[int] = set()
+    # (node, its key path, the line of the key it hangs under)
+    stack: list[tuple[yaml.Node, tuple, int]] = [(root, (), root.start_mark.line + 1)]
+    while stack:
+        node, keys, line = stack.pop()
+        if id(node) in seen:
+            raise error(
+                f"{what} uses a YAML alias (`*name`, repeating the part marked `&name` on "
+                f"line {node.start_mark.line + 1})",
+                where=f"{path}:{line}",
+                fix="write the values out in full: postcheck files do not allow anchors or aliases",
+            )
+        seen.add(id(node))
+        if len(keys) > MAX_DEPTH:
+            raise error(
+                f"{what} is nested more than {MAX_DEPTH} levels deep",
+                where=f"{path}:{line}",
+                fix="settings and rules are never nested this deeply: correct the file",
+            )
+        lines.setdefault(keys, node.start_mark.line + 1)
+        children: list[tuple[yaml.Node, tuple, int]] = []
+        if isinstance(node, yaml.MappingNode):
+            first: dict[Any, int] = {}
+            for key, value in node.value:
+                key_line = key.start_mark.line + 1
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in first and key.value != "<<":
+                        raise error(
+                            f"the key `{key.value}` appears twice in the same place (first "
+                            f"on line {first[key.value]})",
+                            where=f"{path}:{key_line}",
+                            fix="keep one of them: YAML would silently use only the last",
+                        )
+                    first[key.value] = key_line
+                else:
+                    children.append((key, keys, key_line))
+                sub = (*keys, key.value if isinstance(key, yaml.ScalarNode) else key_line)
+                lines[sub] = key_line
+                children.append((value, sub, key_line))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                children.append((item, (*keys, i), line))  # an alias: reported at the key above
+        stack.extend(reversed(children))  # visited in document order: the anchor comes first

@@ -43,10 +43,7 @@ class PatternsDetector:
                 self._regex.append((cond.pattern_id, pattern, re2.compile(pattern, options)))
         # One RE2 pass tells which expressions match anywhere in a text; only those are
         # then run for their positions (most posts match none of them).
-        self._regex_set = re2.Set.SearchSet(options)
-        for _label, pattern, _compiled in self._regex:
-            self._regex_set.Add(pattern)
-        self._regex_set.Compile()
+        self._regex_sets = _compile_sets(re2, options, [p for _, p, _ in self._regex])
 
     def labels(self) -> set[str]:
         return set(self._ids)
@@ -71,8 +68,12 @@ class PatternsDetector:
                     )  # fmt: skip
                 )
             text = analysis.text
-            found = self._regex_set.Match(text) if self._regex else None
-            for label, source, compiled in (self._regex[i] for i in sorted(found or ())):
+            found = (
+                [g[j] for rs, g in self._regex_sets for j in rs.Match(text) or ()]
+                if self._regex
+                else ()
+            )
+            for label, source, compiled in (self._regex[i] for i in sorted(found)):
                 for m in compiled.finditer(text):
                     if m.end() > m.start():
                         analysis.hits.append(
@@ -112,3 +113,37 @@ def _token_pattern(seq: list[str], lemmas: dict[tuple, dict[str, str]]) -> list[
             forms = {token, token.title(), token.upper(), in_context.get(token, token)}
             pattern.append({"LEMMA": {"IN": sorted(forms)}})
     return pattern
+
+
+#: Expressions per RE2 Set to start with; a Set over its memory budget is split in two.
+_SET_SIZE = 512
+
+
+def _compile_sets(re2, options, patterns: list[str]) -> list[tuple[object, list[int]]]:
+    """RE2 Sets covering `patterns`, each with the indexes it holds. RE2 cannot compile
+    one Set of thousands of expressions (it runs out of its memory budget, and matching
+    on the failed Set crashes the process), so they are split until each Set compiles."""
+    from postcheck.errors import RuleError
+
+    sets = []
+    pending = [list(range(i, min(i + _SET_SIZE, len(patterns))))
+               for i in range(0, len(patterns), _SET_SIZE)]  # fmt: skip
+    while pending:
+        group = pending.pop()
+        regex_set = re2.Set.SearchSet(options)
+        for i in group:
+            regex_set.Add(patterns[i])
+        try:
+            regex_set.Compile()
+        except re2.error as exc:
+            if len(group) == 1:
+                raise RuleError(
+                    f"the regular expression {patterns[group[0]]!r} is too large for RE2 ({exc})",
+                    where="a rule's patterns.regex",
+                    fix="split it into several smaller expressions",
+                ) from None
+            half = len(group) // 2
+            pending += [group[:half], group[half:]]
+            continue
+        sets.append((regex_set, group))
+    return sets

@@ -2,7 +2,8 @@
 
 One row per finding, one row for each post with no findings, one row for each post that
 could not be read or checked (verdict `error`). Cells that a spreadsheet would run as a
-formula (starting with = + - @, tab or carriage return) get a leading apostrophe.
+formula (starting with = + - @ or their full-width forms, even after blank space or a
+line break, or with a tab or line break) get a leading apostrophe.
 With `redact=True` personal data found by the `pii` detector is masked in the text.
 """
 
@@ -32,13 +33,20 @@ COLUMNS = (
     "source",
     "text",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: What a spreadsheet may read as the start of a formula, after any leading blank space:
+#: = + - @ and their full-width forms (＝ ＋ － ＠, which Excel and LibreOffice also take).
+_FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def safe_cell(value: Any) -> str:
-    """The value as text, defused if a spreadsheet would read it as a formula."""
+    """The value as text, defused if a spreadsheet would read it as a formula: a cell whose
+    first character that is not blank space (spaces, tabs, line breaks) could start one,
+    or that starts with a tab or line break, gets a leading apostrophe."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    stripped = text.lstrip()
+    if stripped.startswith(_FORMULA_START) or (text and text[0] in "\t\r\n"):
+        return "'" + text
+    return text
 
 
 class CsvWriter:

@@ -31,7 +31,17 @@ VERDICT_LABELS = {
     "error": "Could not be checked",
 }
 _COLOURS = {"breach": "#b3261e", "doubt": "#a05a00", "ok": "#2e7d32", "error": "#5f6368"}
-_EPOCH = datetime.min.replace(tzinfo=UTC)
+_UNIX_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _sort_key(when: datetime | None) -> float:
+    """Seconds since 1970 for ordering, for any date on the calendar (astimezone(UTC)
+    overflows for 0001-01-01 00:30+05:00 and 9999-12-31 23:30-05:00; subtraction cannot)."""
+    if when is None:
+        return float("-inf")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return (when - _UNIX_EPOCH).total_seconds()
 
 
 def pii_spans(verdict: Verdict) -> list[tuple[int, int]]:
@@ -104,7 +114,7 @@ class HtmlWriter:
         self.counts: Counter[str] = Counter()
         self.clauses: Counter[str] = Counter()
         self.quotes: dict[str, str] = {}
-        self.rows: list[tuple[datetime, int, str]] = []
+        self.rows: list[tuple[float, int, str]] = []
         self.errors: list[str] = []
 
     def write(self, verdict: Verdict) -> None:
@@ -117,8 +127,7 @@ class HtmlWriter:
             return
         post = verdict.post
         when = post.created_at if post and post.created_at else None
-        key = when.astimezone(UTC) if when else _EPOCH
-        self.rows.append((key, len(self.rows), self._row(verdict)))
+        self.rows.append((_sort_key(when), len(self.rows), self._row(verdict)))
 
     def write_error(self, error: ReadError) -> None:
         self.counts["error"] += 1
@@ -129,7 +138,7 @@ class HtmlWriter:
     def _row(self, verdict: Verdict) -> str:
         post = verdict.post
         text = post.text if post else ""
-        when = post.created_at.strftime("%Y-%m-%d %H:%M") if post and post.created_at else ""
+        when = _shown(post.created_at) if post and post.created_at else ""
         findings = []
         for f in verdict.findings:
             words = redacted_text(text, verdict, f.start, f.end) if self.redact else f.text
@@ -294,3 +303,8 @@ svg text {{ font-size: 13px; fill: #1f1f1f; }}
 footer {{ margin-top: 2em; color: #666; font-size: small; }}
 </style></head><body>
 """
+
+
+def _shown(when: datetime) -> str:
+    """The date as written in the report (the year always in four digits)."""
+    return f"{when.year:04d}-{when.month:02d}-{when.day:02d} {when.hour:02d}:{when.minute:02d}"

@@ -11,53 +11,46 @@ file, the position and the fix. Every reader is a generator and streams its inpu
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from postcheck.errors import ExportError
+from postcheck.errors import ExportError, PostcheckError
 from postcheck.readers import facebook, generic, instagram, linkedin, twitter
 from postcheck.readers._base import (
     SNIFF_BYTES,
     Export,
+    Reader,
     ReadError,
     ReadResult,
     check_not_binary,
+    describe,
     open_media,
     parse_date,
+    source,
 )
 
 __all__ = [
     "FORMATS",
+    "REGISTRY",
     "ReadError",
     "ReadResult",
+    "Reader",
     "detect_format",
     "open_media",
     "parse_date",
     "read_posts",
 ]
 
-#: Every format name `--format` accepts.
-FORMATS: tuple[str, ...] = ("twitter", "facebook", "instagram", "linkedin", "csv", "jsonl")
-#: Options only the generic readers take (the others have fixed field names).
-GENERIC_OPTIONS = ("text_column", "id_column", "date_column", "url_column")
+#: Every reader, in the order detection tries them. A new platform is one module that
+#: defines READERS (see `Reader`) plus one entry here.
+_MODULES = (twitter, linkedin, facebook, instagram, generic)
 
-_READERS: dict[str, Callable[..., Iterator[ReadResult]]] = {
-    "twitter": twitter.read,
-    "facebook": facebook.read,
-    "instagram": instagram.read,
-    "linkedin": linkedin.read,
-    "csv": generic.read_csv,
-    "jsonl": generic.read_jsonl,
-}
-_LAYOUTS = (
-    ("twitter", twitter.looks_like),
-    ("facebook", facebook.looks_like),
-    ("instagram", instagram.looks_like),
-    ("linkedin", linkedin.looks_like),
-)
+REGISTRY: dict[str, Reader] = {r.name: r for module in _MODULES for r in module.READERS}
+#: Every format name `--format` accepts.
+FORMATS: tuple[str, ...] = tuple(REGISTRY)
+#: Options only the generic readers take (the others have fixed field names).
+GENERIC_OPTIONS = generic.OPTIONS
 _FORMAT_FIX = f"name the format with --format ({'|'.join(FORMATS)})"
 
 
@@ -76,7 +69,7 @@ def detect_format(path: str | Path) -> str:
             names = export.names()
         finally:
             export.close()
-        found = [fmt for fmt, looks_like in _LAYOUTS if looks_like(names)]
+        found = [r.name for r in REGISTRY.values() if r.looks_like and r.looks_like(names)]
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
@@ -96,47 +89,27 @@ def detect_format(path: str | Path) -> str:
 
 
 def _detect_file(path: Path) -> str:
-    name = path.name.lower()
-    with open(path, "rb") as handle:
-        head = handle.read(SNIFF_BYTES)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise ExportError(
+            f"the file cannot be read: {exc.strerror}",
+            where=str(path),
+            fix="check the path and that you may read it",
+        ) from None
     check_not_binary(head, str(path))
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
-    if twitter.TWEET_FILE.search(name) or text.startswith("window.YTD."):
-        return "twitter"
-    if linkedin.SHARES_FILE.search(path.name):
-        return "linkedin"
-    posix = path.as_posix()
-    if facebook.POSTS_FILE.search(posix) or re.match(r"your_posts.*\.json$", name):
-        return "facebook"
-    if instagram.POSTS_FILE.search(posix) or re.match(r"posts_\d+\.json$", name):
-        return "instagram"
-    if name.endswith((".jsonl", ".ndjson")):
-        return "jsonl"
-    if name.endswith((".csv", ".tsv")):
-        first = text.splitlines()[0] if text else ""
-        if all(c in first for c in ("ShareLink", "ShareCommentary")):
-            return "linkedin"
-        return "csv"
-    if name.endswith(".json"):
-        if text.startswith("[") and re.search(r'"data"\s*:\s*\[\s*\{\s*"post"', text):
-            return "facebook"
-        if text.startswith("[") and '"media"' in text and '"uri"' in text:
-            return "instagram"
-        if text.startswith("{") and _one_object_per_line(text):
-            return "jsonl"
+    for check in ("claims_file", "claims_content"):
+        for reader in REGISTRY.values():
+            claims = getattr(reader, check)
+            if claims is not None and claims(path, text):
+                return reader.name
     raise ExportError(
         "postcheck cannot tell which platform's export this file is",
         where=str(path),
         fix=_FORMAT_FIX,
     )
-
-
-def _one_object_per_line(text: str) -> bool:
-    first = text.splitlines()[0]
-    try:
-        return isinstance(json.loads(first), dict)
-    except json.JSONDecodeError:
-        return False
 
 
 def _is_zip(path: Path) -> bool:
@@ -152,7 +125,8 @@ def read_posts(path: str | Path, format: str | None = None, **options: Any) -> I
     text_column, id_column, date_column, url_column; options left as None are ignored.
     """
     fmt = format or detect_format(path)
-    if fmt not in _READERS:
+    reader = REGISTRY.get(fmt)
+    if reader is None:
         raise ExportError(
             f"unknown format {fmt!r}", where="--format", fix=f"use one of: {', '.join(FORMATS)}"
         )
@@ -160,7 +134,7 @@ def read_posts(path: str | Path, format: str | None = None, **options: Any) -> I
     unknown = [k for k in given if k not in GENERIC_OPTIONS]
     if unknown:
         raise TypeError(f"read_posts() got unknown option(s): {', '.join(unknown)}")
-    if given and fmt not in ("csv", "jsonl"):
+    if given and not set(given) <= set(reader.options):
         flags = ", ".join("--" + k.replace("_", "-") for k in given)
         raise ExportError(
             f"{flags} only apply to plain CSV and JSONL files, not to a {fmt} export",
@@ -168,4 +142,27 @@ def read_posts(path: str | Path, format: str | None = None, **options: Any) -> I
             fix="leave the option out (the platform's field names are known), "
             "or add --format csv / --format jsonl",
         )
-    return _READERS[fmt](path, **given)
+    return _guarded(reader.read(path, **given), fmt, str(path))
+
+
+def _guarded(items: Iterator[ReadResult], fmt: str, where: str) -> Iterator[ReadResult]:
+    """The reader's items; if the reader itself fails on something no record check caught,
+    that becomes one last error record (saying the rest was not read), never a traceback."""
+    count = 0
+    iterator = iter(items)
+    while True:
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        except PostcheckError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported as an error record
+            yield ReadError(
+                source(fmt, where, count),
+                f"after record {count}",
+                f"reading stopped here, the rest of this input was not read: {describe(exc)}",
+            )
+            return
+        count += 1
+        yield item

@@ -19,6 +19,7 @@ from typing import Any
 
 from postcheck.readers._base import (
     Export,
+    Reader,
     ReadResult,
     fix_mojibake,
     parse_date,
@@ -37,6 +38,20 @@ def looks_like(names: list[str]) -> bool:
     return any(POSTS_FILE.search(n) for n in names)
 
 
+def claims_file(path: Path, head: str) -> bool:
+    return bool(POSTS_FILE.search(path.as_posix())) or bool(
+        re.match(r"your_posts.*\.json$", path.name.lower())
+    )
+
+
+def claims_content(path: Path, head: str) -> bool:
+    return (
+        path.name.lower().endswith(".json")
+        and head.startswith("[")
+        and bool(re.search(r'"data"\s*:\s*\[\s*\{\s*"post"', head))
+    )
+
+
 def read(path: str | Path, **_options: Any) -> Iterator[ReadResult]:
     """Yield one Post per Facebook post (or a ReadError for one that cannot be read)."""
     return read_json_export(
@@ -47,6 +62,13 @@ def read(path: str | Path, **_options: Any) -> Iterator[ReadResult]:
         fix="download your information from Facebook in JSON format (not HTML), including 'Posts'",
         to_post=_post,
     )
+
+
+READERS = (
+    Reader(
+        FORMAT, read, looks_like=looks_like, claims_file=claims_file, claims_content=claims_content
+    ),
+)
 
 
 def _post(item: dict, src: str, export: Export) -> Post:
@@ -120,7 +142,8 @@ def media_item(media: dict, export: Export) -> Media:
     caption = media.get("description") or media.get("title")
     return Media(
         kind=kind,
-        uri=(export.locate(uri) or uri) if uri else None,
+        # a file not found in the export keeps its name, made relative so it is never opened
+        uri=(export.locate(uri) or uri.lstrip("/")) if uri else None,
         title=fix_mojibake(str(caption)) if caption else None,
         latitude=lat,
         longitude=lon,

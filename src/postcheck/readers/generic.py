@@ -11,15 +11,22 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
 from postcheck.errors import ExportError
 from postcheck.readers._base import (
+    _MAX_RECORD_CHARS,
+    DamagedFile,
     Export,
+    Reader,
     ReadError,
     ReadResult,
     decode_error,
+    describe,
+    file_error,
+    guarded,
     parse_date,
     source,
     stable_id,
@@ -47,42 +54,46 @@ def read_csv(
     export = Export(path)
     name = export.names()[0]
     where = export.where(name)
+    columns = (text_column, id_column, date_column, url_column)
     try:
-        with export.open_text(name) as stream:
-            rows = iter_csv(stream, where, lambda exc: decode_error(exc, export, name))
-            header_line, header = next(rows, (1, None))
-            if header is None:
-                raise ExportError(
-                    "the CSV file is empty", where=where, fix="give a CSV file with a header row"
-                )
-            columns = _Columns(
-                header, where, text_column, id_column, date_column, url_column, "--text-column"
-            )
-            for index, (line, row) in enumerate(rows):
-                if not any(cell.strip() for cell in row):
-                    continue
-                src = source(fmt, where, index)
-                if len(row) < len(header) and columns.text_index >= len(row):
-                    yield ReadError(
-                        src,
-                        f"line {line}",
-                        f"the row has {len(row)} fields; the header (line {header_line}) "
-                        f"has {len(header)}",
-                    )
-                    continue
-                record = dict(zip(header, row, strict=False))
-                try:
-                    yield columns.post(record, src)
-                except ValueError as exc:
-                    yield ReadError(src, f"line {line}", str(exc))
+        yield from _csv_rows(export, name, where, columns, fmt)
+    except DamagedFile as exc:
+        yield file_error(fmt, exc)
     finally:
         export.close()
+
+
+def _csv_rows(
+    export: Export, name: str, where: str, names: tuple, fmt: str
+) -> Iterator[ReadResult]:
+    with export.open_text(name) as stream:
+        rows = iter_csv(stream, where, lambda exc: decode_error(exc, export, name))
+        header_line, header = next(rows, (1, None))
+        if header is None:
+            raise ExportError(
+                "the CSV file is empty", where=where, fix="give a CSV file with a header row"
+            )
+        columns = _Columns(header, where, *names, "--text-column")
+        for index, (line, row) in enumerate(rows):
+            if not any(cell.strip() for cell in row):
+                continue
+            src = source(fmt, where, index)
+            if len(row) < len(header) and columns.text_index >= len(row):
+                yield ReadError(
+                    src,
+                    f"line {line}",
+                    f"the row has {len(row)} fields; the header (line {header_line}) "
+                    f"has {len(header)}",
+                )
+                continue
+            record = dict(zip(header, row, strict=False))
+            yield guarded(src, f"line {line}", partial(columns.post, record, src))
 
 
 def iter_csv(stream: IO[str], where: str, on_decode_error) -> Iterator[tuple[int, list[str]]]:
     """(first line of the record, cells) for each CSV record; quoted line breaks are kept."""
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
-    reader = csv.reader(stream, strict=True)
+    reader = csv.reader(_bounded_lines(stream, where), strict=True)
     last = 0
     while True:
         try:
@@ -102,6 +113,23 @@ def iter_csv(stream: IO[str], where: str, on_decode_error) -> Iterator[tuple[int
         last = reader.line_num
 
 
+def _bounded_lines(stream: IO[str], where: str) -> Iterator[str]:
+    """The stream's lines, refusing one longer than a record may be (never read whole)."""
+    number = 0
+    while True:
+        line = stream.readline(_MAX_RECORD_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > _MAX_RECORD_CHARS:
+            raise ExportError(
+                f"line {number} is longer than {_MAX_RECORD_CHARS:,} characters",
+                where=f"{where}, line {number}",
+                fix="the file was built to be unreadable or is damaged: export it again",
+            )
+        yield line
+
+
 def read_jsonl(
     path: str | Path,
     *,
@@ -115,47 +143,71 @@ def read_jsonl(
     export = Export(path)
     name = export.names()[0]
     where = export.where(name)
-    columns: _Columns | None = None
-    index = -1
     try:
-        with export.open_text(name) as stream:
-            line = 0
-            while True:
-                try:
-                    raw = stream.readline()
-                except UnicodeDecodeError as exc:
-                    raise decode_error(exc, export, name) from exc
-                if not raw:
-                    break
-                line += 1
-                if not raw.strip():
-                    continue
-                index += 1
-                src = source("jsonl", where, index)
-                try:
-                    record = json.loads(raw)
-                except json.JSONDecodeError as exc:
-                    column = exc.pos + 1 if exc.lineno == 1 else len(raw.rstrip("\r\n")) + 1
-                    yield ReadError(
-                        src,
-                        f"line {line}, column {column}",
-                        f"the line is not valid JSON: {exc.msg}",
-                    )
-                    continue
-                if not isinstance(record, dict):
-                    yield ReadError(src, f"line {line}", "the line is not a JSON object")
-                    continue
-                if columns is None:
-                    columns = _Columns(
-                        list(_flat_keys(record)), where, text_column, id_column,
-                        date_column, url_column, "--text-column", strict=False,
-                    )  # fmt: skip
-                try:
-                    yield columns.post(_Flat(record), src)
-                except ValueError as exc:
-                    yield ReadError(src, f"line {line}", str(exc))
+        yield from _jsonl_lines(export, name, where, (text_column, id_column, date_column,
+                                                      url_column))  # fmt: skip
+    except DamagedFile as exc:
+        yield file_error("jsonl", exc)
     finally:
         export.close()
+
+
+def _jsonl_lines(export: Export, name: str, where: str, names: tuple) -> Iterator[ReadResult]:
+    columns: _Columns | None = None
+    index = -1
+    with export.open_text(name) as stream:
+        line = 0
+        while True:
+            try:
+                raw = stream.readline(_MAX_RECORD_CHARS + 1)
+            except UnicodeDecodeError as exc:
+                raise decode_error(exc, export, name) from exc
+            if not raw:
+                break
+            line += 1
+            if len(raw) > _MAX_RECORD_CHARS:
+                _skip_line(stream)
+                index += 1
+                yield ReadError(
+                    source("jsonl", where, index),
+                    f"line {line}",
+                    f"the line is longer than {_MAX_RECORD_CHARS:,} characters",
+                )
+                continue
+            if not raw.strip():
+                continue
+            index += 1
+            src = source("jsonl", where, index)
+            try:
+                record = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                column = exc.pos + 1 if exc.lineno == 1 else len(raw.rstrip("\r\n")) + 1
+                yield ReadError(
+                    src, f"line {line}, column {column}", f"the line is not valid JSON: {exc.msg}"
+                )
+                continue
+            except (RecursionError, ValueError) as exc:  # nested too deeply, a huge number
+                yield ReadError(src, f"line {line}", f"the line cannot be read: {describe(exc)}")
+                continue
+            if not isinstance(record, dict):
+                yield ReadError(src, f"line {line}", "the line is not a JSON object")
+                continue
+            if columns is None:
+                try:
+                    keys = list(_flat_keys(record))
+                except RecursionError as exc:
+                    yield ReadError(src, f"line {line}", describe(exc))
+                    continue
+                columns = _Columns(keys, where, *names, "--text-column", strict=False)
+            yield guarded(src, f"line {line}", partial(columns.post, _Flat(record), src))
+
+
+def _skip_line(stream: IO[str]) -> None:
+    """Read on to the end of an over-long line, a chunk at a time."""
+    while True:
+        rest = stream.readline(_MAX_RECORD_CHARS)
+        if not rest or rest.endswith("\n"):
+            return
 
 
 class _Flat(dict):
@@ -247,11 +299,41 @@ class _Columns:
             except ValueError as exc:
                 raise ValueError(f"the {self.date!r} field: {exc}") from exc
         pid = record.get(self.id) if self.id else None
+        if isinstance(pid, dict | list):
+            raise ValueError(f"the {self.id!r} field is not an id")
+        if pid not in (None, "") and len(str(pid)) > 200:
+            raise ValueError(f"the {self.id!r} field is {len(str(pid)):,} characters, not an id")
         url = record.get(self.url) if self.url else None
         return Post(
             id=str(pid) if pid not in (None, "") else stable_id(created, text),
             text=text,
             created_at=created,
-            url=str(url) if url else None,
+            url=str(url) if isinstance(url, str | int) and url else None,
             source=src,
         )
+
+
+def _claims_csv(path: Path, head: str) -> bool:
+    return path.name.lower().endswith((".csv", ".tsv"))
+
+
+def _claims_jsonl(path: Path, head: str) -> bool:
+    return path.name.lower().endswith((".jsonl", ".ndjson"))
+
+
+def _jsonl_content(path: Path, head: str) -> bool:
+    if not (path.name.lower().endswith(".json") and head.startswith("{")):
+        return False
+    try:
+        return isinstance(json.loads(head.splitlines()[0]), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+#: Options only these two readers take (the platforms' field names are fixed).
+OPTIONS = ("text_column", "id_column", "date_column", "url_column")
+READERS = (
+    Reader("jsonl", read_jsonl, claims_file=_claims_jsonl, claims_content=_jsonl_content,
+           options=OPTIONS),
+    Reader("csv", read_csv, claims_file=_claims_csv, options=OPTIONS),
+)  # fmt: skip

@@ -17,6 +17,7 @@ from typing import Any
 
 from postcheck.readers._base import (
     Export,
+    Reader,
     ReadResult,
     fix_mojibake,
     parse_date,
@@ -34,6 +35,21 @@ def looks_like(names: list[str]) -> bool:
     return any(POSTS_FILE.search(n) for n in names)
 
 
+def claims_file(path: Path, head: str) -> bool:
+    return bool(POSTS_FILE.search(path.as_posix())) or bool(
+        re.match(r"posts_\d+\.json$", path.name.lower())
+    )
+
+
+def claims_content(path: Path, head: str) -> bool:
+    return (
+        path.name.lower().endswith(".json")
+        and head.startswith("[")
+        and '"media"' in head
+        and '"uri"' in head
+    )
+
+
 def read(path: str | Path, **_options: Any) -> Iterator[ReadResult]:
     """Yield one Post per Instagram post (or a ReadError for one that cannot be read)."""
     return read_json_export(
@@ -45,6 +61,13 @@ def read(path: str | Path, **_options: Any) -> Iterator[ReadResult]:
         "including 'Content'",
         to_post=_post,
     )
+
+
+READERS = (
+    Reader(
+        FORMAT, read, looks_like=looks_like, claims_file=claims_file, claims_content=claims_content
+    ),
+)
 
 
 def _post(item: dict, src: str, export: Export) -> Post:

@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from postcheck.errors import ExportError
 from postcheck.readers._base import (
+    DamagedFile,
     Export,
-    ReadError,
+    Reader,
     ReadResult,
     decode_error,
+    file_error,
+    guarded,
     parse_date,
     source,
     stable_id,
@@ -40,6 +44,15 @@ def looks_like(names: list[str]) -> bool:
     return any(SHARES_FILE.search(n) for n in names)
 
 
+def claims_file(path: Path, head: str) -> bool:
+    if SHARES_FILE.search(path.name):
+        return True
+    first = head.splitlines()[0] if head else ""
+    return path.name.lower().endswith((".csv", ".tsv")) and all(
+        c in first for c in ("ShareLink", "ShareCommentary")
+    )
+
+
 def read(path: str | Path, **_options: Any) -> Iterator[ReadResult]:
     """Yield one Post per share (or a ReadError for a row that cannot be read)."""
     target = Path(path)
@@ -57,31 +70,35 @@ def read(path: str | Path, **_options: Any) -> Iterator[ReadResult]:
                 )
             name = sorted(found, key=len)[0]
         where = export.where(name)
-        with export.open_text(name) as stream:
-            rows = iter_csv(stream, where, lambda exc: decode_error(exc, export, name))
-            _, header = next(rows, (1, None))
-            if header is None:
-                raise ExportError("Shares.csv is empty", where=where, fix=_FIX)
-            header = [h.strip() for h in header]
-            missing = [c for c in REQUIRED if c not in header]
-            if missing:
-                raise ExportError(
-                    f"Shares.csv has no {', '.join(missing)} column; its columns are: "
-                    f"{', '.join(header)}",
-                    where=f"{where}, line 1",
-                    fix=_FIX,
-                )
-            for index, (line, row) in enumerate(rows):
-                if not any(cell.strip() for cell in row):
-                    continue
-                src = source(FORMAT, where, index)
-                record = dict(zip(header, row, strict=False))
-                try:
-                    yield _post(record, src)
-                except ValueError as exc:
-                    yield ReadError(src, f"line {line}", str(exc))
+        try:
+            yield from _rows(export, name, where)
+        except DamagedFile as exc:
+            yield file_error(FORMAT, exc)
     finally:
         export.close()
+
+
+def _rows(export: Export, name: str, where: str) -> Iterator[ReadResult]:
+    with export.open_text(name) as stream:
+        rows = iter_csv(stream, where, lambda exc: decode_error(exc, export, name))
+        _, header = next(rows, (1, None))
+        if header is None:
+            raise ExportError("Shares.csv is empty", where=where, fix=_FIX)
+        header = [h.strip() for h in header]
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            raise ExportError(
+                f"Shares.csv has no {', '.join(missing)} column; its columns are: "
+                f"{', '.join(header)}",
+                where=f"{where}, line 1",
+                fix=_FIX,
+            )
+        for index, (line, row) in enumerate(rows):
+            if not any(cell.strip() for cell in row):
+                continue
+            src = source(FORMAT, where, index)
+            record = dict(zip(header, row, strict=False))
+            yield guarded(src, f"line {line}", partial(_post, record, src))
 
 
 _FIX = (
@@ -124,3 +141,6 @@ def _post(record: dict, src: str) -> Post:
         media=media,
         source=src,
     )
+
+
+READERS = (Reader(FORMAT, read, looks_like=looks_like, claims_file=claims_file),)

@@ -19,15 +19,21 @@ from typing import Any
 
 from postcheck.errors import ExportError
 from postcheck.readers._base import (
+    BadRecord,
+    DamagedFile,
     Export,
+    Reader,
     ReadError,
     ReadResult,
+    describe,
+    file_error,
+    guarded,
     member_sort_key,
     parse_date,
     source,
     unescape_entities,
 )
-from postcheck.schema import Media, Post
+from postcheck.schema import Media, Post, valid_unicode
 
 FORMAT = "twitter"
 TWEET_FILE = re.compile(r"(?:^|/)(?:tweets?|tweets?-part\d+)\.js$")
@@ -42,11 +48,15 @@ def looks_like(names: list[str]) -> bool:
     return any(TWEET_FILE.search(n) for n in names)
 
 
+def claims_file(path: Path, head: str) -> bool:
+    return bool(TWEET_FILE.search(path.name.lower())) or head.startswith("window.YTD.")
+
+
 def read(path: str | Path, **_options: Any) -> Iterator[ReadResult]:
     """Yield one Post per tweet (or a ReadError for a record that cannot be read)."""
     target = Path(path)
     if target.is_file() and target.suffix.lower() == ".js":
-        export = Export(target.parent)
+        export = Export(target.parent, given=target.name)
         tweet_files = [target.name]
         data_dir = ""
     else:
@@ -62,10 +72,23 @@ def read(path: str | Path, **_options: Any) -> Iterator[ReadResult]:
             )
         data_dir = str(PurePosixPath(tweet_files[0]).parent)
     try:
-        account = _account(export, data_dir)
-        notes = _Notes(_read_notes(export, data_dir))
+        try:
+            account = _account(export, data_dir)
+        except DamagedFile as exc:
+            account = None
+            yield file_error(FORMAT, exc)
+        note_errors: list[ReadError] = []
+        try:
+            notes = _Notes(_read_notes(export, data_dir, note_errors))
+        except DamagedFile as exc:
+            notes = _Notes([])
+            yield file_error(FORMAT, exc)
+        yield from note_errors
         for name in tweet_files:
-            yield from _read_tweets(export, name, data_dir, account, notes)
+            try:
+                yield from _read_tweets(export, name, data_dir, account, notes)
+            except DamagedFile as exc:
+                yield file_error(FORMAT, exc)
         for index, note in notes.unmatched():
             where = export.where(_join(data_dir, "note-tweet.js"))
             yield Post(
@@ -89,34 +112,53 @@ def _account(export: Export, data_dir: str) -> str | None:
         return None
     for _, item in export.iter_json(name, js_prefix=True):
         account = item.get("account", item) if isinstance(item, dict) else {}
-        if isinstance(account, dict) and account.get("username"):
-            return str(account["username"])
+        username = account.get("username") if isinstance(account, dict) else None
+        if isinstance(username, str) and username.strip():
+            return valid_unicode(username)
     return None
 
 
-def _read_notes(export: Export, data_dir: str) -> list[dict]:
+def _read_notes(export: Export, data_dir: str, errors: list[ReadError]) -> list[dict]:
+    """The long posts of note-tweet.js; a note that cannot be read goes into `errors`."""
     name = _join(data_dir, "note-tweet.js")
     if not export.exists(name):
         return []
     notes = []
-    for index, (_, item) in enumerate(export.iter_json(name, js_prefix=True)):
-        note = item.get("noteTweet", item) if isinstance(item, dict) else None
-        core = note.get("core") if isinstance(note, dict) else None
-        if not isinstance(core, dict) or not isinstance(core.get("text"), str):
-            continue
-        text = unescape_entities(core["text"])
-        for url in core.get("urls") or []:
-            if isinstance(url, dict) and url.get("shortUrl") and url.get("expandedUrl"):
-                text = text.replace(url["shortUrl"], url["expandedUrl"])
+    where = export.where(name)
+    for index, (line, item) in enumerate(export.iter_json(name, js_prefix=True)):
         try:
-            created = parse_date(note.get("createdAt"))
-        except ValueError:
-            created = None
-        notes.append(
-            {"id": str(note.get("noteTweetId", index)), "text": text, "created_at": created,
-             "index": index, "used": False}
-        )  # fmt: skip
+            if isinstance(item, BadRecord):
+                raise ValueError(item.reason)
+            note = _note(item, index)
+        except Exception as exc:  # noqa: BLE001 - reported as an error record
+            errors.append(
+                ReadError(source(FORMAT, where, index), f"line {line}",
+                          f"the long post cannot be read: {describe(exc)}")
+            )  # fmt: skip
+            continue
+        if note is not None:
+            notes.append(note)
     return notes
+
+
+def _note(item: Any, index: int) -> dict | None:
+    note = item.get("noteTweet", item) if isinstance(item, dict) else None
+    core = note.get("core") if isinstance(note, dict) else None
+    if not isinstance(core, dict) or not isinstance(core.get("text"), str):
+        return None
+    text = unescape_entities(core["text"])
+    urls = core.get("urls")
+    for url in urls if isinstance(urls, list) else []:
+        if isinstance(url, dict):
+            short, expanded = url.get("shortUrl"), url.get("expandedUrl")
+            if isinstance(short, str) and short and isinstance(expanded, str) and expanded:
+                text = text.replace(short, expanded)
+    try:
+        created = parse_date(note.get("createdAt"))
+    except ValueError:
+        created = None
+    return {"id": str(note.get("noteTweetId", index)), "text": text, "created_at": created,
+            "index": index, "used": False}  # fmt: skip
 
 
 class _Notes:
@@ -162,15 +204,19 @@ def _read_tweets(
     where = export.where(name)
     for index, (line, item) in enumerate(export.iter_json(name, js_prefix=True)):
         src = source(FORMAT, where, index)
+        if isinstance(item, BadRecord):
+            yield ReadError(src, f"line {line}", item.reason)
+            continue
         tweet = item.get("tweet", item) if isinstance(item, dict) else None
         if not isinstance(tweet, dict):
             yield ReadError(src, f"line {line}", "this record is not a tweet object")
             continue
-        try:
-            yield _post(tweet, src, export, data_dir, account, notes)
-        except (ValueError, TypeError) as exc:
-            tid = tweet.get("id_str") or tweet.get("id")
-            yield ReadError(src, f"line {line}", str(exc), id=str(tid) if tid else None)
+        yield guarded(
+            src,
+            f"line {line}",
+            lambda tweet=tweet, src=src: _post(tweet, src, export, data_dir, account, notes),
+            id=tweet.get("id_str") or tweet.get("id"),
+        )
 
 
 def _post(
@@ -179,24 +225,28 @@ def _post(
     tid = tweet.get("id_str") or tweet.get("id")
     if not tid:
         raise ValueError("the tweet has no id_str")
+    if not isinstance(tid, str | int) or isinstance(tid, bool):
+        raise ValueError("the tweet's id_str is not text or a number")
     tid = str(tid)
+    if len(tid) > 100:
+        raise ValueError(f"the tweet's id is {len(tid):,} characters long, not an id")
     raw = tweet.get("full_text", tweet.get("text"))
     if not isinstance(raw, str):
         raise ValueError("the tweet has no full_text")
     created = parse_date(tweet.get("created_at"))
     text = unescape_entities(raw)
-    entities = tweet.get("entities") or {}
-    for url in entities.get("urls") or []:
-        if isinstance(url, dict) and url.get("url") and url.get("expanded_url"):
+    entities = _mapping(tweet, "entities")
+    for url in _list(entities, "urls"):
+        if isinstance(url, dict) and _text(url, "url") and _text(url, "expanded_url"):
             text = text.replace(url["url"], url["expanded_url"])
-    media_entities = (tweet.get("extended_entities") or {}).get("media") or entities.get(
-        "media"
-    ) or []  # fmt: skip
+    media_entities = _list(_mapping(tweet, "extended_entities"), "media") or _list(
+        entities, "media"
+    )  # fmt: skip
     media = []
     for entity in media_entities:
         if not isinstance(entity, dict):
             continue
-        if entity.get("url"):
+        if _text(entity, "url"):
             text = text.replace(entity["url"], "")
         media.append(_media(entity, tid, export, data_dir))
     text = text.strip()
@@ -215,11 +265,37 @@ def _post(
     )
 
 
+def _mapping(data: dict, key: str) -> dict:
+    """data[key] when it is an object ({} when absent); anything else is a bad record."""
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"the tweet's {key!r} field is not an object")
+    return value
+
+
+def _list(data: dict, key: str) -> list:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"the tweet's {key!r} field is not a list")
+    return value
+
+
+def _text(data: dict, key: str) -> bool:
+    value = data.get(key)
+    return isinstance(value, str) and bool(value)
+
+
 def _media(entity: dict, tid: str, export: Export, data_dir: str) -> Media:
     kind = {"photo": "photo", "video": "video", "animated_gif": "video"}.get(
-        entity.get("type", ""), "other"
+        entity.get("type") if isinstance(entity.get("type"), str) else "", "other"
     )
     remote = entity.get("media_url_https") or entity.get("media_url")
+    if not isinstance(remote, str):
+        remote = None
     uri = remote
     if remote and kind == "photo":
         filename = f"{tid}-{PurePosixPath(remote).name}"
@@ -229,3 +305,6 @@ def _media(entity: dict, tid: str, export: Export, data_dir: str) -> Media:
                 uri = local
                 break
     return Media(kind=kind, uri=uri)
+
+
+READERS = (Reader(FORMAT, read, looks_like=looks_like, claims_file=claims_file),)

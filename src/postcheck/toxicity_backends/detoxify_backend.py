@@ -6,7 +6,9 @@ unbiased-small}` in postcheck.yml. Optional keys:
 - `checkpoint: PATH`    a local copy of the release checkpoint (.ckpt);
 - `hf_dir: PATH`        a local folder with the base model's Hugging Face config and
                         tokenizer files (e.g. bert-base-uncased's config.json + vocab.txt);
-- `trust_checkpoint: true`  load a checkpoint that is not one of the published files;
+- `trust_checkpoint: true`  load a checkpoint that is not one of the published files
+                        (set by `--trust-checkpoint` or POSTCHECK_TRUST_CHECKPOINT=1, or by
+                        code; postcheck.yml may not set it);
 - `device: cpu`, `batch_size: 32`, `offline: true`.
 
 Why this does not call `detoxify.Detoxify` directly: detoxify 0.5.4 always calls
@@ -220,7 +222,7 @@ def check_options(options: dict[str, Any]) -> None:
         raise ConfigError(
             "trust_checkpoint must be true or false",
             where="postcheck.yml: toxicity.trust_checkpoint",
-            fix="write `trust_checkpoint: true` only for a checkpoint you made or vetted yourself",
+            fix="give `trust_checkpoint: true` only for a checkpoint you made or vetted yourself",
         )
     batch = options.get("batch_size", 32)
     if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
@@ -285,7 +287,8 @@ def identify_checkpoint(path: Path, *, trust: bool, where: str) -> Identity:
                 f"{published.sha256}{'…' if not published.full_hash else ''})",
                 where=where,
                 fix=f"download it again from {published.url} (the copy is damaged or altered), "
-                "or set `trust_checkpoint: true` if you made this file yourself",
+                "or, if you made this file yourself, run with --trust-checkpoint "
+                "(in code: `trust_checkpoint: true`)",
             )
     elif not trust:
         raise ModelError(
@@ -293,9 +296,9 @@ def identify_checkpoint(path: Path, *, trust: bool, where: str) -> Identity:
             f"({', '.join(BY_FILE)}); checkpoints are Python pickles, so only known files "
             "are loaded",
             where=where,
-            fix="use a published checkpoint under its release file name, or set "
-            "`trust_checkpoint: true` in postcheck.yml's toxicity section (or the CLI's "
-            "trust flag) if you trained or vetted this file yourself",
+            fix="use a published checkpoint under its release file name, or, if you trained "
+            "or vetted this file yourself, run with --trust-checkpoint (or set "
+            "POSTCHECK_TRUST_CHECKPOINT=1; in code: `trust_checkpoint: true` in the options)",
         )
     return Identity(path, digest, None, "not a published file; loaded because trust_checkpoint")
 
@@ -351,7 +354,8 @@ def _torch_load(
         f"cannot read {identity.path} as plain tensors and data (weights_only=True): {safe_error}",
         where=where,
         fix="no full hash is published for this file, so it is not unpickled unrestricted; "
-        "set `trust_checkpoint: true` if you checked where it came from",
+        "if you checked where it came from, run with --trust-checkpoint "
+        "(in code: `trust_checkpoint: true`)",
     )
 
 
@@ -401,7 +405,8 @@ def load_detoxify_checkpoint(
             f"the checkpoint asks for {model_name}/{tokenizer_name}, which no published "
             "Detoxify model uses",
             where=where,
-            fix="set `trust_checkpoint: true` if this is your own checkpoint",
+            fix="if this is your own checkpoint, run with --trust-checkpoint "
+            "(in code: `trust_checkpoint: true`)",
         )
     model_class = getattr(transformers, model_name, None)
     tokenizer_class = getattr(transformers, tokenizer_name, None)
