@@ -85,9 +85,9 @@ class Encoder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        # The exported model is already fused: graph optimisation adds 0.2-0.4 s to every
-        # start and was not faster per post (benchmarks/toxicity_speed.py --encoder).
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        # Basic graph optimisation (constant folding, redundant nodes): measured 3x faster per
+        # post than none, and as fast as "all", which costs another 0.2 s at every start.
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
         self.session = ort.InferenceSession(
             str(path), sess_options=options, providers=["CPUExecutionProvider"]
         )

@@ -30,11 +30,18 @@ class ExampleResult:
 
 
 def run_examples(checker: Checker, rule_ids: list[str] | None = None) -> list[ExampleResult]:
-    """Check every example of the chosen rules (all by default) with `checker`."""
+    """Check every example of the chosen rules (all by default) with `checker`. A rule
+    fires when its `detect:` matches, even where the verdict shows the clause through
+    another rule's finding instead (a classifier-only echo is not repeated)."""
     rules = [r for r in checker.rules if not rule_ids or r.id in rule_ids]
     cases = [(rule, ex) for rule in rules for ex in rule.examples]
-    verdicts = checker.check_many([ex.post() for _, ex in cases])
-    return [
-        ExampleResult(rule, ex, any(f.rule == rule.id for f in verdict.findings), verdict)
-        for (rule, ex), verdict in zip(cases, verdicts, strict=True)
-    ]
+    posts = [ex.post() for _, ex in cases]
+    out = []
+    for start in range(0, len(cases), 64):
+        batch = posts[start : start + 64]
+        for (rule, ex), post, hits in zip(
+            cases[start : start + 64], batch, checker._hits(batch), strict=True
+        ):
+            fired = rule.detect.evidence(hits, checker.calibrated) is not None
+            out.append(ExampleResult(rule, ex, fired, checker._verdict(post, hits)))
+    return out

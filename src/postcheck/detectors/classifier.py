@@ -14,6 +14,9 @@ institution posts: see models/CLASSIFIER_CARD.md.
 from __future__ import annotations
 
 import hashlib
+import re
+import zlib
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,7 +57,7 @@ CLASSIFIER_LABELS: tuple[str, ...] = tuple(CATEGORY_CLAUSES)
 HEADS_FILE = DATA_DIR / "heads.npz"
 THRESHOLDS_FILE = DATA_DIR / "thresholds.yml"
 #: sha256 of the shipped heads; models/train_classifier.py writes the new value here.
-HEADS_SHA256 = "8796e0a892fa950074269275152a6287bba41e1afe8a74ef4774b40aeee953a2"
+HEADS_SHA256 = "7bda51cdf14c140a7811e5272587bf17e32715aade89822055362923496374d7"
 HEADS_FORMAT = 1
 #: Posts longer than this (and of more than one sentence) are also scored by sentence.
 LONG_POST_WORDS = 30
@@ -64,9 +67,28 @@ RETRAIN = (
 )
 
 
+#: Word uni- and bigrams are hashed into this many buckets for the heads' lexical part.
+HASH_BUCKETS = 1 << 16
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def lexical_features(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(buckets, values): the text's word uni- and bigrams hashed (crc32) into
+    HASH_BUCKETS, each with 1 + log(count), scaled to unit length."""
+    words = _WORD.findall(text.lower())
+    grams = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    counts = Counter(zlib.crc32(g.encode()) % HASH_BUCKETS for g in grams)
+    if not counts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    buckets = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    values = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+    return buckets, values / np.linalg.norm(values)
+
+
 class Heads:
-    """The trained heads: a one-hidden-layer network (or a linear layer) per category,
-    all in one npz of plain arrays (no pickle), sha256-checked on load."""
+    """The trained heads: a one-hidden-layer network (or a linear layer) per category over
+    the sentence vector, plus (optionally) a linear term over hashed word n-grams, all in
+    one npz of plain arrays (no pickle), sha256-checked on load."""
 
     def __init__(self, path: Path = HEADS_FILE, sha256: str | None = HEADS_SHA256):
         weights = WeightsFile(path, "the classifier's heads", RETRAIN)
@@ -79,25 +101,34 @@ class Heads:
         if unknown:
             raise weights.error(f"unknown categories in the heads: {', '.join(unknown)}")
         names = ["w1", "b1", "w2", "b2"] if meta.get("hidden") else ["w", "b"]
-        layers = weights.arrays(names)
+        layers = weights.arrays(names + (["wh"] if meta.get("lexical") else []))
         self.layers = [layers[k].astype(np.float32) for k in names]
+        self.lexical = layers["wh"].astype(np.float32) if meta.get("lexical") else None
 
     @classmethod
-    def from_arrays(cls, labels: list[str], layers: list[np.ndarray]) -> Heads:
+    def from_arrays(
+        cls, labels: list[str], layers: list[np.ndarray], lexical: np.ndarray | None = None
+    ) -> Heads:
         """Heads held in memory (models/train_classifier.py calibrates with these)."""
         heads = cls.__new__(cls)
         heads.labels, heads.encoder = tuple(labels), Encoder.name
         heads.layers = [np.asarray(x, dtype=np.float32) for x in layers]
+        heads.lexical = None if lexical is None else np.asarray(lexical, dtype=np.float32)
         return heads
 
-    def scores(self, vectors: np.ndarray) -> np.ndarray:
-        """(n, len(labels)) probabilities for (n, 384) sentence vectors."""
+    def scores(self, vectors: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
+        """(n, len(labels)) probabilities for (n, 384) sentence vectors of `texts`."""
         if len(self.layers) == 4:
             w1, b1, w2, b2 = self.layers
             logits = np.maximum(vectors @ w1 + b1, 0.0) @ w2 + b2
         else:
             w, b = self.layers
             logits = vectors @ w + b
+        if self.lexical is not None and texts is not None:
+            for i, text in enumerate(texts):
+                buckets, values = lexical_features(text)
+                if len(buckets):
+                    logits[i] += values @ self.lexical[buckets]
         return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
 
 
@@ -155,7 +186,7 @@ class ClassifierDetector:
 
     def score_texts(self, texts: list[str]) -> np.ndarray:
         """(len(texts), len(labels)) scores of whole texts (for training and benchmarks)."""
-        return self.heads.scores(self.encoder.encode(texts))
+        return self.heads.scores(self.encoder.encode(texts), texts)
 
     def detect(self, analyses: list[Analysis]) -> None:
         if not analyses:
