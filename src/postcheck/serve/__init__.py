@@ -19,6 +19,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
 from postcheck import __version__
 from postcheck.config import Config
 from postcheck.errors import InputError, PostcheckError
@@ -55,12 +61,6 @@ def create_app(
     host: str = "127.0.0.1",
 ) -> Any:
     """The ASGI app. `checker` (a postcheck Checker) is built from `config` when not given."""
-    from fastapi import FastAPI, Request
-    from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-    from fastapi.staticfiles import StaticFiles
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
     from postcheck.serve.api import make_api_router
     from postcheck.serve.review import ReviewState, make_review_router
 
@@ -135,10 +135,17 @@ def create_app(
     async def bad_request(request: Request, exc: RequestValidationError):
         err = exc.errors()[0] if exc.errors() else {"msg": "bad request", "loc": ()}
         loc = [str(p) for p in err.get("loc", ())]
-        where = "request body" + (f": {'.'.join(loc[1:])}" if len(loc) > 1 else "")
+        field = ".".join(loc[1:])
+        where = f"request body: {field}" if field else "request body"
         what = err.get("msg", "bad request")
-        if err.get("type") == "json_invalid":
+        kind = err.get("type")
+        if kind == "json_invalid":
             what = "the request body is not valid JSON"
+            where = f"request body, at character {field}" if field else "request body"
+        elif kind == "missing":
+            what = f"`{field}` is missing"
+        elif kind == "extra_forbidden":
+            what = f"unknown field `{field}`"
         fix = 'send JSON such as {"text": "Well done Year 6!"} with Content-Type: application/json'
         if request.url.path == "/api/decisions":
             fix = (
