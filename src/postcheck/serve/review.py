@@ -158,11 +158,14 @@ def _segments(text: str, findings: list[dict[str, Any]]) -> list[tuple[str, bool
     """The text in pieces, each marked or not (findings' words)."""
     spans = [(f["start"], f["end"]) for f in findings if f.get("end", 0) > f.get("start", 0)]
     cuts = sorted({0, len(text), *(p for s in spans for p in s if 0 <= p <= len(text))})
-    return [
-        (text[a:b], any(s <= a and b <= e for s, e in spans))
-        for a, b in zip(cuts, cuts[1:], strict=False)
-        if b > a
-    ]
+    out: list[tuple[str, bool]] = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        marked = any(s <= a and b <= e for s, e in spans)
+        if out and out[-1][1] == marked:
+            out[-1] = (out[-1][0] + text[a:b], marked)
+        elif b > a:
+            out.append((text[a:b], marked))
+    return out
 
 
 def make_review_router() -> APIRouter:
@@ -298,7 +301,7 @@ def _filtered(review: ReviewState, verdict, clause, rule, since, until, q, statu
     rules: set[str] = set()
     needle = q.casefold().strip()
     decisions = review.decisions()
-    out: list[tuple[str, Group]] = []
+    out: list[tuple[str, Group]] = []  # (newest date, the group's posts that match)
     for group in review.groups:
         first = group.first
         findings = first["findings"]
@@ -336,7 +339,7 @@ def _filtered(review: ReviewState, verdict, clause, rule, since, until, q, statu
             if status == "decided" and not all(decided):
                 continue
         newest = max((r.get("date") or "" for r in records), default="")
-        out.append((newest, group))
+        out.append((newest, Group(group.key, group.fingerprint, records)))
     out.sort(key=lambda item: item[0], reverse=True)  # newest first...
     out.sort(key=lambda item: VERDICT_RANK.get(item[1].first["verdict"], 3))  # breaches first
     return [g for _, g in out], sorted(clauses), sorted(rules)
