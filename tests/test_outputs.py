@@ -16,9 +16,9 @@ import pytest
 
 from postcheck.output.csv_format import COLUMNS, CsvWriter, safe_cell
 from postcheck.output.html import MASK, HtmlWriter, highlighted
-from postcheck.redact import redact_text, redact_verdict
 from postcheck.output.jsonl import JsonlWriter
 from postcheck.readers import ReadError
+from postcheck.redact import redact_text, redact_verdict
 from postcheck.schema import Finding, Hit, Post, Verdict
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -233,8 +233,7 @@ def test_html_redact_masks_personal_data():
 def test_highlight_and_redaction_spans():
     v = pii_verdict()
     assert (
-        redact_text(PII_TEXT, v)
-        == f"Well done {MASK} in 4C, call {MASK} <script>alert(1)</script>"
+        redact_text(PII_TEXT, v) == f"Well done {MASK} in 4C, call {MASK} <script>alert(1)</script>"
     )
     r = redact_verdict(v)
     assert r.findings[0].text == f"{MASK} in 4C, call {MASK}"
