@@ -99,31 +99,6 @@ def create_app(
 
     app.state.page = page
 
-    @app.middleware("http")
-    async def guard(request: Request, call_next):
-        refusal = _refuse(request, host)
-        if refusal is not None:
-            response: Response = JSONResponse(error_body(*refusal), status_code=403)
-        elif token and not _public(request.url.path) and not _authorised(request, token):
-            if request.url.path.startswith("/api/"):
-                response = JSONResponse(
-                    error_body(
-                        "this server needs its token",
-                        where="Authorization header",
-                        fix="send `Authorization: Bearer TOKEN` (the token given to "
-                        "`postcheck serve --token`), or open the page and type it",
-                    ),
-                    status_code=401,
-                )
-            else:
-                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                response = RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-        else:
-            response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        return response
-
     @app.exception_handler(PostcheckError)
     async def postcheck_error(request: Request, exc: PostcheckError):
         status = 413 if isinstance(exc, InputError) and "limit" in exc.what else 422
@@ -175,10 +150,61 @@ def create_app(
         return page("index.html", review=review is not None,
                     max_chars=config.max_chars)  # fmt: skip
 
+    app.add_middleware(Guard, token=token, host=host)
     app.include_router(make_api_router())
     app.include_router(make_review_router())
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
+
+
+class Guard:
+    """Pure ASGI middleware (cheaper than BaseHTTPMiddleware on every check): refuses a
+    foreign Host or a cross-site Origin, asks for the token, adds the security headers."""
+
+    def __init__(self, app: Any, *, token: str | None, host: str):
+        self.app = app
+        self.token = token
+        self.host = host
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        response: Response | None = None
+        refusal = _refuse(request, self.host)
+        if refusal is not None:
+            response = JSONResponse(error_body(*refusal), status_code=403)
+        elif self.token and not _public(request.url.path) and not _authorised(request, self.token):
+            response = _ask_for_token(request)
+        headers = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in headers if k not in present]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        if response is not None:
+            await response(scope, receive, send_with_headers)
+        else:
+            await self.app(scope, receive, send_with_headers)
+
+
+def _ask_for_token(request: Request) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse(
+            error_body(
+                "this server needs its token",
+                where="Authorization header",
+                fix="send `Authorization: Bearer TOKEN` (the token given to "
+                "`postcheck serve --token`), or open the page and type it",
+            ),
+            status_code=401,
+        )
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
 
 def _public(path: str) -> bool:

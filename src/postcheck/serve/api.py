@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from postcheck import __version__
@@ -49,23 +50,29 @@ def make_api_router() -> APIRouter:
         summary="Check one draft",
         description="The same Verdict JSON as `postcheck check -f json` (see /api/schema). "
         "Errors are 4xx with `error: {what, where, fix}`.",
-        responses={413: {"description": "the draft is over the size limit"},
+        responses={200: {"description": "a Verdict (see /api/schema)",
+                         "content": {"application/json": {"schema": {"type": "object"}}}},
+                   413: {"description": "the draft is over the size limit"},
                    422: {"description": "the request or the draft cannot be used"}},
     )  # fmt: skip
-    def check(body: CheckRequest, request: Request) -> dict[str, Any]:
-        from postcheck.output.json_format import verdict_dict
+    async def check(body: CheckRequest, request: Request) -> Response:
+        # async, run on the event loop: a check takes milliseconds, and skipping the
+        # thread pool's hand-over is measurably faster (benchmarks/serve_bench.py).
         from postcheck.textinput import check_draft
 
         state = request.app.state
         text = check_draft(body.text, "request body: text", state.checker.config.max_chars)
         with state.lock:
             verdict = state.checker.check(text)
-        data = verdict_dict(verdict)
         if body.explain:
+            from postcheck.output.json_format import verdict_dict
             from postcheck.output.text import render
 
+            data = verdict_dict(verdict)
             data["explanation"] = render(verdict, text, explain=True)
-        return data
+            return Response(json.dumps(data, ensure_ascii=False), media_type="application/json")
+        # the same JSON as `check -f json` (verdict_dict), serialised by pydantic-core
+        return Response(verdict.model_dump_json(exclude={"post"}), media_type="application/json")
 
     @router.get("/rules", summary="The rules in use", response_model=list[RuleInfo])
     def rules(request: Request) -> list[dict[str, Any]]:
