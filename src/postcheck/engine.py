@@ -10,6 +10,7 @@ from postcheck.config import Config, load_config
 from postcheck.detectors import Analysis
 from postcheck.errors import ConfigError, InputError, PostcheckError
 from postcheck.normalise import Normalised, normalise
+from postcheck.redact import personal_spans
 from postcheck.rules import Rule, calibrated_threshold, check_severity, load_rules
 from postcheck.schema import Finding, Hit, Post, Verdict, valid_unicode, verdict_label
 
@@ -234,8 +235,6 @@ class Checker:
         verdict = verdict_label(findings)
         order = {"breach": 0, "doubt": 1, "advice": 2}
         findings.sort(key=lambda f: (order[f.severity], f.start, f.rule))
-        from postcheck.redact import personal_spans
-
         return Verdict(
             verdict=verdict,
             findings=findings,
