@@ -277,3 +277,13 @@ def test_scan_with_a_bad_decisions_file_stops_before_scanning(tmp_path, double_c
     err = capsys.readouterr().err
     assert code == 2 and f"{bad}:1" in err and "needs a reason" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_a_bad_scan_file_is_refused_with_its_line(tmp_path, checker, capsys):
+    scan = tmp_path / "verdicts.jsonl"
+    scan.write_text('{"verdict": "ok", "findings": []}\n{"verdict": "doubt", \n')
+    with pytest.raises(InputError) as err:
+        create_app(checker=checker, scan=scan)
+    assert err.value.where == f"{scan}:2" and "not valid JSON" in err.value.what
+    assert main(["serve", "--scan", str(tmp_path / "missing.jsonl")]) == 2
+    assert "the scan file does not exist" in capsys.readouterr().err
