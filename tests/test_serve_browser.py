@@ -165,6 +165,11 @@ def test_staff_page_checks_as_you_type_with_the_keyboard_alone(server, browser):
     assert verdict.text.startswith("BREACH:")
     marks = browser.find_elements(By.CSS_SELECTOR, "#preview mark")
     assert marks and all(m.text and m.text in DRAFT for m in marks)
+    in_place = browser.find_elements(By.CSS_SELECTOR, "#backdrop mark")  # behind the textarea
+    assert [m.get_attribute("textContent") for m in in_place] == [m.text for m in marks]
+    box, mark = draft.rect, in_place[0].rect
+    assert box["x"] <= mark["x"] < box["x"] + box["width"]
+    assert box["y"] <= mark["y"] < box["y"] + box["height"]
     findings = browser.find_elements(By.CSS_SELECTOR, "#findings li")
     assert any("§5.4" in f.text and "Why:" in f.text and "Try:" in f.text for f in findings)
     blocked = [e for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
@@ -212,3 +217,7 @@ def test_review_page_marks_a_false_alarm_into_the_decisions_file(server, browser
         "False alarm: a line from the Year 6 play script"
         in browser.find_element(By.CSS_SELECTOR, "li.group").text
     )
+
+    browser.set_window_size(375, 800)  # usable at phone width: nothing scrolls sideways
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    assert width <= browser.execute_script("return window.innerWidth")

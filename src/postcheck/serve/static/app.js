@@ -16,6 +16,7 @@
   const preview = document.getElementById("preview");
   const previewWrap = document.getElementById("preview-wrap");
   const list = document.getElementById("findings");
+  const backdrop = document.getElementById("backdrop");
   let timer = null;
   let inFlight = null;
   let lastChecked = null;
@@ -34,6 +35,7 @@
     verdictBox.textContent = "Nothing checked yet.";
     list.replaceChildren();
     preview.replaceChildren();
+    backdrop.replaceChildren();
     previewWrap.hidden = true;
     errorBox.hidden = true;
   }
@@ -65,6 +67,8 @@
       (n ? ` ${n} thing${n > 1 ? "s" : ""} to look at, listed below.` : "");
     const active = data.findings.filter((f) => f.end > f.start);
     preview.replaceChildren(...highlight(text, active));
+    backdrop.replaceChildren(...highlight(text + "\n", active));  // in place, behind the text
+    backdrop.scrollTop = draft.scrollTop;
     previewWrap.hidden = active.length === 0;
     list.replaceChildren(...data.findings.map((f) => {
       const label = f.severity === "advice" ? "advice only" : f.severity;
@@ -111,7 +115,9 @@
     }
   }
 
+  draft.addEventListener("scroll", () => { backdrop.scrollTop = draft.scrollTop; });
   draft.addEventListener("input", () => {
+    backdrop.replaceChildren(document.createTextNode(draft.value));  // old marks would drift
     clearTimeout(timer);
     timer = setTimeout(check, DELAY_MS);
   });
