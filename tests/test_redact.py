@@ -103,3 +103,16 @@ def test_check_and_scan_redact_from_the_command_line(tmp_path, capsys):
         written = out.read_text(encoding="utf-8")
         for secret in SECRETS:
             assert secret not in written, (name, secret)
+
+
+def test_a_redacted_jsonl_keeps_the_real_texts_fingerprint(verdicts):
+    """So the review page's decisions still match the posts in the next scan."""
+    from postcheck.decisions import fingerprint
+
+    out = io.StringIO()
+    writer = open_output("jsonl", stream=out, redact=True)
+    writer.write(verdicts[0])
+    writer.close(None)
+    record = json.loads(out.getvalue())
+    assert record["fingerprint"] == fingerprint(POSTS[0]) and record["redacted"] is True
+    assert "07700" not in out.getvalue()

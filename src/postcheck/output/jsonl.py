@@ -64,15 +64,16 @@ class JsonlWriter:
 
     def write(self, verdict: Verdict) -> None:
         if self.redact:
+            from postcheck.decisions import fingerprint
             from postcheck.redact import redact_verdict
 
-            fp = verdict_record(verdict).get("fingerprint")  # of the real text: decisions
+            # the fingerprint stays that of the real text, so that decisions still match
+            real = fingerprint(verdict.post.text) if verdict.post is not None else None
             record = verdict_record(redact_verdict(verdict), include_text=self.include_text)
-            if fp:
-                record["fingerprint"] = fp
-            self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-            return
-        record = verdict_record(verdict, include_text=self.include_text)
+            if real:
+                record["fingerprint"] = real
+        else:
+            record = verdict_record(verdict, include_text=self.include_text)
         self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def write_error(self, error: ReadError) -> None:
