@@ -94,3 +94,21 @@ def test_a_bad_consent_value_names_the_line_and_the_fix(tmp_path):
         read_consent(roster)
     assert err.value.where == f"{roster}:3" and "'maybe'" in err.value.what
     assert "`yes` or `no`" in err.value.fix
+
+
+def test_the_api_lists_the_consent_check_with_the_rules(consent_checker):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from postcheck.serve import create_app
+
+    client = TestClient(create_app(checker=consent_checker), base_url="http://127.0.0.1:8765")
+    listed = {r["id"]: r for r in client.get("/api/rules").json()}
+    assert listed[RULE_ID]["clause"] == "§6.2(b)" and listed[RULE_ID]["severity"] == "breach"
+    assert listed[RULE_ID]["quote"].startswith("Ensure that any messages")
+    verdict = client.post("/api/check", json={"text": "Well done Oliver Bennett!"}).json()
+    assert verdict["verdict"] == "breach"
+    assert any(f["rule"] == RULE_ID for f in verdict["findings"])

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 RULE_ID = "media_consent"
 CLAUSE = "§6.2(b)"
+TITLE = "names a pupil whose family has not consented to media (the roster's list)"
 MESSAGE = (
     "This names a pupil whose family has not consented to the school publishing their "
     "child's name or picture (the roster marks them media_consent: no)."

@@ -78,10 +78,16 @@ def make_api_router() -> APIRouter:
     def rules(request: Request) -> list[dict[str, Any]]:
         from postcheck.cli import _clause_key, _rule_summary
 
-        chosen = sorted(
-            request.app.state.checker.rules, key=lambda r: (_clause_key(r.clause), r.id)
-        )
-        return [_rule_summary(r) for r in chosen]
+        checker = request.app.state.checker
+        out = [_rule_summary(r) for r in checker.rules]
+        consent = getattr(checker, "consent", None)
+        if consent is not None:  # the roster's media-consent list (not a rule file)
+            from postcheck import consent as c
+
+            out.append({"id": c.RULE_ID, "clause": c.CLAUSE, "quote": consent.quote,
+                        "severity": "breach", "title": c.TITLE, "message": c.MESSAGE,
+                        "suggestion": c.SUGGESTION})  # fmt: skip
+        return sorted(out, key=lambda r: (_clause_key(r["clause"]), r["id"]))
 
     @router.get("/health", summary="Is the server up, and what does it run", response_model=Health)
     def health(request: Request) -> dict[str, Any]:

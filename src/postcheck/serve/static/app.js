@@ -97,6 +97,7 @@
     if (inFlight) inFlight.abort();
     const controller = new AbortController();
     inFlight = controller;
+    verdictBox.setAttribute("aria-busy", "true");
     try {
       const response = await fetch("/api/check", {
         method: "POST",
@@ -111,7 +112,10 @@
     } catch (err) {
       if (err.name !== "AbortError") showError({ error: { what: "The checker did not answer.", fix: "Is postcheck serve still running?" } });
     } finally {
-      if (controller === inFlight) inFlight = null;
+      if (controller === inFlight) {
+        inFlight = null;
+        verdictBox.removeAttribute("aria-busy");
+      }
     }
   }
 
