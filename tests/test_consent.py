@@ -112,3 +112,27 @@ def test_the_api_lists_the_consent_check_with_the_rules(consent_checker):
     verdict = client.post("/api/check", json={"text": "Well done Oliver Bennett!"}).json()
     assert verdict["verdict"] == "breach"
     assert any(f["rule"] == RULE_ID for f in verdict["findings"])
+
+
+def test_an_x_photos_alt_text_is_read_and_checked(consent_checker, tmp_path):
+    import json
+
+    from postcheck.readers import read_posts
+
+    tweet = {"tweet": {
+        "id_str": "42", "created_at": "Fri Sep 08 15:00:00 +0000 2023",
+        "full_text": "Our art display is up in the hall https://t.co/x1",
+        "entities": {"urls": []},
+        "extended_entities": {"media": [{
+            "type": "photo", "url": "https://t.co/x1",
+            "media_url_https": "https://pbs.twimg.com/media/abc.jpg",
+            "ext_alt_text": "Oliver Bennett holding his painting",
+        }]},
+    }}  # fmt: skip
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "tweets.js").write_text("window.YTD.tweets.part0 = " + json.dumps([tweet]))
+    (post,) = list(read_posts(tmp_path, "twitter"))
+    assert post.media[0].title == "Oliver Bennett holding his painting"
+    verdict = consent_checker.check(post)
+    assert [f.rule for f in verdict.findings if f.clause == "§6.2(b)"] == [RULE_ID]
