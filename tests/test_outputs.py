@@ -15,9 +15,10 @@ from types import SimpleNamespace
 import pytest
 
 from postcheck.output.csv_format import COLUMNS, CsvWriter, safe_cell
-from postcheck.output.html import MASK, HtmlWriter, highlighted, redacted_text
+from postcheck.output.html import MASK, HtmlWriter, highlighted
 from postcheck.output.jsonl import JsonlWriter
 from postcheck.readers import ReadError
+from postcheck.redact import redact_text, redact_verdict
 from postcheck.schema import Finding, Hit, Post, Verdict
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -232,14 +233,16 @@ def test_html_redact_masks_personal_data():
 def test_highlight_and_redaction_spans():
     v = pii_verdict()
     assert (
-        redacted_text(PII_TEXT, v)
-        == f"Well done {MASK} in 4C, call {MASK} <script>alert(1)</script>"
+        redact_text(PII_TEXT, v) == f"Well done {MASK} in 4C, call {MASK} <script>alert(1)</script>"
     )
-    assert redacted_text(PII_TEXT, v, 10, 49) == f"{MASK} in 4C, call {MASK}"
-    marked = highlighted(PII_TEXT, v, redact=False)
+    r = redact_verdict(v)
+    assert r.findings[0].text == f"{MASK} in 4C, call {MASK}"
+    assert r.post.text[r.findings[0].start : r.findings[0].end] == r.findings[0].text
+    marked = highlighted(PII_TEXT, v)
     assert marked.startswith("Well done <mark>Oliver Bennett in 4C, call 07700 900123</mark> &lt;")
-    redacted = highlighted(PII_TEXT, v, redact=True)
+    redacted = highlighted(r.post.text, r)
     assert redacted.count(MASK) == 2 and "Oliver" not in redacted
+    assert f'<mark><span class="redacted">{MASK}</span></mark>' in redacted
 
 
 def test_html_memory_keeps_only_flagged_rows():

@@ -72,7 +72,7 @@ def test_unknown_file_says_use_format(tmp_path):
     odd.write_text("hello\n", encoding="utf-8")
     with pytest.raises(ExportError) as err:
         detect_format(odd)
-    assert str(odd) in err.value.message and "--format" in err.value.message
+    assert str(odd) in err.value.message and "--input-format" in err.value.message
 
 
 # --------------------------------------------------------------------------- X / Twitter

@@ -25,6 +25,7 @@ examples:
   postcheck rules list
   postcheck rules explain self_harm_encouragement
   postcheck scan twitter-archive.zip -f html -o report.html
+  postcheck serve                      # the staff page on http://127.0.0.1:8765/
 
 exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
             2 usage, configuration or input error.
@@ -76,9 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--file", type=Path, help="read the draft from this file ('-' = stdin)")
     _common(check)
-    check.add_argument(
-        "-f", "--format", choices=["text", "json"], default="text", help="output format"
-    )
+    _output_options(check)
     check.add_argument("--explain", action="store_true", help="show the evidence for findings")
     check.set_defaults(handler=cmd_check)
 
@@ -104,7 +103,25 @@ def build_parser() -> argparse.ArgumentParser:
     models.set_defaults(handler=cmd_models)
 
     _add_scan(sub)
+    _add_serve(sub)
     return parser
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    """-f/--format, -o/--output, --redact: the same words for every command that writes."""
+    from postcheck.output import OUTPUT_FORMATS
+
+    p.add_argument(
+        "-f", "--format", choices=OUTPUT_FORMATS, default=None,
+        help="output format (default: from the -o file name, else text)",
+    )  # fmt: skip
+    p.add_argument("-o", "--output", type=Path, help="write here (default: standard output)")
+    p.add_argument(
+        "--redact",
+        action="store_true",
+        help="mask all the personal data found (names, phones, e-mails, postcodes...) in the "
+        "output",
+    )
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -155,12 +172,12 @@ def _config(args):
 
 
 def _colour(args, stream) -> bool:
-    return (
-        not getattr(args, "no_color", False)
-        and "NO_COLOR" not in os.environ
-        and hasattr(stream, "isatty")
-        and stream.isatty()
-    )
+    from postcheck.output.text import use_colour
+
+    return use_colour(stream, getattr(args, "no_color", False))
+
+
+PROMPT = "Type or paste the draft post, then press Ctrl-D on a new line (Windows: Ctrl-Z, Enter):"
 
 
 def cmd_check(args) -> int:
@@ -188,23 +205,24 @@ def cmd_check(args) -> int:
             ) from None
     elif args.file is not None or not sys.stdin.isatty():
         text = read_stream(sys.stdin.buffer, "standard input", config.max_chars)
-    else:
-        raise PostcheckError(
-            "no draft to check",
-            fix='postcheck check "your text", or --file draft.txt, or pipe the text in',
-        )
+    else:  # on a terminal with no draft: ask for it
+        print(PROMPT, file=sys.stderr, flush=True)
+        text = read_stream(sys.stdin.buffer, "the draft you typed", config.max_chars)
 
+    from postcheck.output import format_for_path, open_output
+
+    fmt = args.format or format_for_path(args.output)
     from postcheck.engine import Checker
 
     verdict = Checker(config).check(text)
-    if args.format == "json":
-        from postcheck.output.json_format import render as render_json
-
-        print(render_json(verdict))
-    else:
-        from postcheck.output.text import render as render_text
-
-        print(render_text(verdict, text, colour=_colour(args, sys.stdout), explain=args.explain))
+    writer = open_output(
+        fmt, args.output, redact=args.redact, single=True, explain=args.explain,
+        colour=args.output is None and _colour(args, sys.stdout),
+    )  # fmt: skip
+    writer.write(verdict)
+    writer.close(None)
+    if args.output:
+        print(f"Written to {args.output}", file=sys.stderr)
     return EXIT_FINDINGS if _RANK[verdict.verdict] >= _RANK[args.fail_on] else EXIT_OK
 
 
@@ -291,7 +309,6 @@ read = ok + doubt + breach + error + skipped by date.
 
 def _add_scan(sub) -> None:
     from postcheck.readers import FORMATS
-    from postcheck.scan import OUTPUT_FORMATS
 
     scan = sub.add_parser(
         "scan",
@@ -305,17 +322,25 @@ def _add_scan(sub) -> None:
     )
     scan.add_argument("paths", nargs="+", metavar="PATH", help="export folder, .zip or file")
     scan.add_argument(
-        "--format", dest="input_format", choices=FORMATS, help="input format (default: detected)"
+        "--input-format", choices=FORMATS, help="format of the export (default: detected)"
     )
     for column in ("text", "id", "date", "url"):
         scan.add_argument(
             f"--{column}-column", metavar="NAME", help=f"CSV/JSONL column holding the {column}"
         )
+    _output_options(scan)
     scan.add_argument(
-        "-f", "--output-format", choices=OUTPUT_FORMATS, default=None,
-        help="output format (default: from the -o file name, else text)",
-    )  # fmt: skip
-    scan.add_argument("-o", "--output", type=Path, help="write here (default: standard output)")
+        "--decisions",
+        type=Path,
+        metavar="FILE",
+        help="reviewers' decisions (JSONL, as `postcheck serve --scan` writes): false alarms "
+        "are listed as cleared and no longer count",
+    )
+    scan.add_argument(
+        "--with-text",
+        action="store_true",
+        help="include each post's text in JSON/JSONL output (for the review page's search)",
+    )
     scan.add_argument(
         "--workers", type=int, default=1, help="processes to check posts with (default: 1)"
     )
@@ -323,9 +348,6 @@ def _add_scan(sub) -> None:
     scan.add_argument("--until", type=_date, help="only posts on or before YYYY-MM-DD")
     scan.add_argument(
         "--resume", action="store_true", help="continue an interrupted scan to the same -o file"
-    )
-    scan.add_argument(
-        "--redact", action="store_true", help="mask personal data in the report itself"
     )
     _common(scan)
     scan.set_defaults(handler=cmd_scan)
@@ -363,13 +385,27 @@ def cmd_scan(args) -> int:
                 where=str(path),
                 fix="give the path of the downloaded archive (.zip), its folder, or a file",
             )
-    fmt = args.output_format or _format_from_name(args.output)
+    from postcheck.output import format_for_path
+
+    fmt = args.format or format_for_path(args.output)
+    decisions = None
+    if args.decisions is not None:
+        from postcheck.decisions import load_decisions
+
+        decisions = load_decisions(args.decisions)
     options = {
         f"{c}_column": getattr(args, f"{c}_column")
         for c in ("text", "id", "date", "url")
         if getattr(args, f"{c}_column")
     }
-    writer = open_output(fmt, args.output, redact=args.redact, colour=_colour(args, sys.stdout))
+    writer = open_output(
+        fmt, args.output, redact=args.redact, include_text=args.with_text,
+        colour=args.output is None and _colour(args, sys.stdout),
+    )  # fmt: skip
+    if decisions is not None:
+        from postcheck.decisions import DecisionsWriter
+
+        writer = DecisionsWriter(writer, decisions)
     try:
         summary = scan(
             args.paths,
@@ -395,11 +431,71 @@ def cmd_scan(args) -> int:
     return EXIT_FINDINGS if _RANK[summary.worst] >= _RANK[args.fail_on] else EXIT_OK
 
 
-def _format_from_name(path: Path | None) -> str:
-    suffix = path.suffix.lower().lstrip(".") if path else ""
-    return {"jsonl": "jsonl", "json": "jsonl", "csv": "csv", "html": "html", "htm": "html"}.get(
-        suffix, "text"
+SERVE_EPILOG = """\
+examples:
+  postcheck serve                                  # http://127.0.0.1:8765/ for staff
+  postcheck serve --scan verdicts.jsonl            # and /review for the safeguarding lead
+  postcheck serve --host 0.0.0.0 --token "$(openssl rand -hex 16)"   # other computers
+
+The models load once, so each check takes milliseconds. Nothing goes to the network.
+"""
+
+
+def _add_serve(sub) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="a local web page for staff to check drafts, and a review page for scans",
+        description="Serve the staff page (GET /), the API (/api/check, /api/rules, "
+        "/api/health, /api/schema, /api/openapi.json) and, with --scan, the review page "
+        "(GET /review).",
+        epilog=SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: "
+                       "127.0.0.1, this computer only)")  # fmt: skip
+    serve.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    serve.add_argument(
+        "--token",
+        help="the token the page asks for (required with another --host; default: the "
+        "POSTCHECK_TOKEN environment variable)",
+    )
+    serve.add_argument("--scan", type=Path, metavar="JSONL", help="a scan's JSONL output to review")
+    serve.add_argument(
+        "--decisions",
+        type=Path,
+        metavar="FILE",
+        help="where the review page stores decisions (default: next to the scan, "
+        "NAME.decisions.jsonl)",
+    )
+    serve.add_argument("--config", type=Path, help="postcheck.yml to use")
+    serve.add_argument("--trust-checkpoint", action="store_true", help=argparse.SUPPRESS)
+    serve.set_defaults(handler=cmd_serve)
+
+
+def cmd_serve(args) -> int:
+    from postcheck.serve import run_server
+
+    token = args.token or os.environ.get("POSTCHECK_TOKEN") or None
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not token:
+        raise PostcheckError(
+            f"listening on {args.host} lets other computers reach the page, so it needs a token",
+            where="--host",
+            fix='add --token SECRET (e.g. --token "$(openssl rand -hex 16)") or set '
+            "POSTCHECK_TOKEN; or leave out --host to serve this computer only",
+        )
+    if not 0 < args.port < 65536:
+        raise PostcheckError(f"--port {args.port} is not a port", fix="use e.g. --port 8765")
+    if args.scan is not None and not args.scan.is_file():
+        raise PostcheckError(
+            "the scan file does not exist",
+            where=str(args.scan),
+            fix="give the JSONL written by `postcheck scan ... -o verdicts.jsonl`",
+        )
+    run_server(
+        config=_config(args), host=args.host, port=args.port, token=token,
+        scan=args.scan, decisions=args.decisions,
+    )  # fmt: skip
+    return EXIT_OK
 
 
 def _rule_summary(rule) -> dict:

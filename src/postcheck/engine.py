@@ -10,8 +10,9 @@ from postcheck.config import Config, load_config
 from postcheck.detectors import Analysis
 from postcheck.errors import ConfigError, InputError, PostcheckError
 from postcheck.normalise import Normalised, normalise
+from postcheck.redact import personal_spans
 from postcheck.rules import Rule, calibrated_threshold, check_severity, load_rules
-from postcheck.schema import Finding, Hit, Post, Verdict, valid_unicode
+from postcheck.schema import Finding, Hit, Post, Verdict, valid_unicode, verdict_label
 
 if TYPE_CHECKING:
     from postcheck.detectors.classifier import ClassifierDetector
@@ -90,6 +91,10 @@ class Checker:
         self._allowed = {
             a.strip().lower() for a in [*self.config.allow.names, *self.config.allow.terms]
         }
+        from postcheck.consent import ConsentCheck
+
+        #: §6.2(b) findings for pupils the roster marks `media_consent: no` (None: no roster)
+        self.consent = ConsentCheck.from_config(self.config)
         self._zero_scores = {
             f"{d.name}.{label}": 0.0 for d in self.detectors if d.name != "patterns"
             for label in sorted(d.labels())
@@ -221,15 +226,22 @@ class Checker:
             if evidence:
                 findings.append(_finding(rule, post, evidence, self._severity(rule, evidence)))
         findings = _without_echoes(findings)
+        if self.consent is not None:
+            findings.extend(self.consent.findings(post))
         scores = dict(self._zero_scores)
         for hit in hits:
             key = f"{hit.detector}.{hit.label}"
             scores[key] = max(scores.get(key, 0.0), hit.score)
-        severities = {f.severity for f in findings}
-        verdict = "breach" if "breach" in severities else "doubt" if "doubt" in severities else "ok"
+        verdict = verdict_label(findings)
         order = {"breach": 0, "doubt": 1, "advice": 2}
         findings.sort(key=lambda f: (order[f.severity], f.start, f.rule))
-        return Verdict(verdict=verdict, findings=findings, scores=scores, post=post)
+        return Verdict(
+            verdict=verdict,
+            findings=findings,
+            scores=scores,
+            personal_data=personal_spans(hits),
+            post=post,
+        )
 
 
 def _finding(rule: Rule, post: Post, evidence: list[Hit], severity: str) -> Finding:

@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from postcheck.errors import InputError, PostcheckError
+from postcheck.output import OUTPUT_FORMATS, open_output  # noqa: F401 - shared registry
 from postcheck.readers import ReadError, detect_format, read_posts
 from postcheck.schema import Post, Verdict
 
@@ -56,7 +57,6 @@ CHECKPOINT_VERSION = 1
 #: How often (at most) the checkpoint is written while scanning.
 CHECKPOINT_EVERY_S = 1.0
 _PROGRESS_EVERY_S = 0.5
-OUTPUT_FORMATS = ("jsonl", "csv", "html", "text")
 _COUNTS = ("read", "ok", "doubt", "breach", "error", "skipped_by_date", "duplicates")
 
 
@@ -476,7 +476,13 @@ def _verdict_for(verdict: Verdict, text: str, post: Post) -> Verdict:
                 }
             )
         )
-    return verdict.model_copy(update={"findings": findings, "post": post})
+    personal = [
+        sp.model_copy(update=dict(zip(("start", "end"), span(sp.start, sp.end), strict=True)))
+        for sp in verdict.personal_data
+    ]
+    return verdict.model_copy(
+        update={"findings": findings, "personal_data": personal, "post": post}
+    )
 
 
 # --------------------------------------------------------------------------- checking
@@ -696,100 +702,6 @@ def default_checkpoint_path(output: str | os.PathLike[str]) -> Path:
     """Where `scan -o FILE` keeps its checkpoint (and journal, + `.jsonl`)."""
     output = Path(output)
     return output.with_name(output.name + ".postcheck-checkpoint")
-
-
-class _AtomicOutput:
-    """A writer whose file appears, complete, only when it is closed."""
-
-    def __init__(self, inner_factory: Callable[[IO[str]], Writer], path: Path, newline: str | None):
-        self.path = path
-        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        self.stream = open(self.tmp, "w", encoding="utf-8", newline=newline)  # noqa: SIM115
-        self.inner = inner_factory(self.stream)
-
-    def write(self, verdict: Verdict) -> None:
-        self.inner.write(verdict)
-
-    def write_error(self, error: ReadError) -> None:
-        self.inner.write_error(error)
-
-    def close(self, summary: Summary) -> None:
-        self.inner.close(summary)
-        self.stream.flush()
-        os.fsync(self.stream.fileno())
-        self.stream.close()
-        os.replace(self.tmp, self.path)
-        _fsync_dir(self.path.parent)
-
-    def abort(self) -> None:
-        self.stream.close()
-        self.tmp.unlink(missing_ok=True)
-
-
-def open_output(
-    fmt: str, path: str | os.PathLike[str] | None = None, *, redact: bool = False,
-    stream: IO[str] | None = None, colour: bool = False,
-) -> Writer:  # fmt: skip
-    """A writer for `-f FORMAT -o PATH` (stdout when path is None or '-').
-
-    A file is written under a temporary name and renamed when closed (atomic). Call
-    `.abort()` (files only) to drop it after an error.
-    """
-    if fmt not in OUTPUT_FORMATS:
-        raise InputError(
-            f"unknown output format {fmt!r}", where="-f", fix=f"use {'|'.join(OUTPUT_FORMATS)}"
-        )
-
-    def make(target: IO[str]) -> Writer:
-        if fmt == "jsonl":
-            from postcheck.output.jsonl import JsonlWriter
-
-            return JsonlWriter(target)
-        if fmt == "csv":
-            from postcheck.output.csv_format import CsvWriter
-
-            return CsvWriter(target, redact=redact)
-        if fmt == "html":
-            from postcheck.output.html import HtmlWriter
-
-            return HtmlWriter(target, redact=redact)
-        return TextWriter(target, colour=colour)
-
-    if path is None or str(path) == "-":
-        return make(stream or sys.stdout)
-    return _AtomicOutput(make, Path(path), "" if fmt == "csv" else None)
-
-
-class TextWriter:
-    """`-f text`: each flagged post in plain words (like `check`), then the summary line."""
-
-    def __init__(self, stream: IO[str], *, colour: bool = False):
-        self.stream = stream
-        self.colour = colour
-
-    def write(self, verdict: Verdict) -> None:
-        if verdict.verdict == "ok":
-            return
-        from postcheck.output.text import render
-
-        post = verdict.post
-        head = " ".join(
-            x
-            for x in (
-                post.created_at.isoformat() if post and post.created_at else None,
-                post.url or post.source if post else None,
-            )
-            if x  # fmt: skip
-        )
-        text = post.text if post else ""
-        self.stream.write(f"== {head}\n{render(verdict, text, colour=self.colour)}\n\n")
-
-    def write_error(self, error: ReadError) -> None:
-        self.stream.write(f"== {error.source} ({error.position})\nERROR: {error.message}\n\n")
-
-    def close(self, summary: Summary) -> None:
-        self.stream.write(summary.line() + "\n")
-        self.stream.flush()
 
 
 def tty_progress(stream: IO[str] | None = None) -> Callable[[Progress], None] | None:

@@ -11,6 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 VerdictLabel = Literal["ok", "doubt", "breach"]
 Severity = Literal["breach", "doubt", "advice"]
 SEVERITIES: tuple[str, ...] = ("breach", "doubt", "advice")
+DecisionLabel = Literal["false_alarm", "confirmed", "removed"]
+#: The version of the Verdict's JSON shape (data/verdict.schema.json). Bump the major
+#: number when a field is removed or changes meaning, the minor one when a field is added.
+SCHEMA_VERSION = "1.0"
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -84,6 +88,25 @@ class Hit(BaseModel):
     text: str = ""
 
 
+class Span(BaseModel):
+    """Where a piece of personal data is in the ORIGINAL text (no text: it is personal)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: int
+    end: int
+    label: str
+
+
+class Decision(BaseModel):
+    """A reviewer's decision on one finding (from a decisions file)."""
+
+    decision: DecisionLabel
+    reason: str = ""
+    by: str = ""
+    at: str = ""
+
+
 class Finding(BaseModel):
     """A rule that fired, citing its policy clause."""
 
@@ -97,16 +120,53 @@ class Finding(BaseModel):
     end: int
     text: str
     evidence: list[Hit] = Field(default_factory=list)
+    #: a reviewer's decision; a `false_alarm` is cleared: it no longer counts
+    decision: Decision | None = None
+
+    @property
+    def cleared(self) -> bool:
+        return self.decision is not None and self.decision.decision == "false_alarm"
 
 
 class Verdict(BaseModel):
     """The answer for one post: ok, doubt or breach, with findings and scores."""
 
+    schema_version: str = SCHEMA_VERSION
     verdict: VerdictLabel
     findings: list[Finding] = Field(default_factory=list)
     scores: dict[str, float] = Field(default_factory=dict)
+    #: every piece of personal data the pii detector found, used by a rule or not
+    personal_data: list[Span] = Field(default_factory=list)
+    #: True when personal data in the texts has been masked (`--redact`)
+    redacted: bool = False
     post: Post | None = None
 
     @property
     def ok(self) -> bool:
         return self.verdict == "ok"
+
+
+def verdict_label(findings: list[Finding]) -> VerdictLabel:
+    """breach, doubt or ok from the findings that count (advice and cleared ones do not)."""
+    severities = {f.severity for f in findings if not f.cleared}
+    return "breach" if "breach" in severities else "doubt" if "doubt" in severities else "ok"
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a Verdict as `check -f json` writes it (shipped as
+    data/verdict.schema.json and served at /api/schema)."""
+    schema = Verdict.model_json_schema(mode="serialization")
+    schema["properties"].pop("post", None)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://postcheck.invalid/schema/verdict-{SCHEMA_VERSION}.json"
+    schema["title"] = "postcheck Verdict"
+    schema["properties"]["schema_version"]["const"] = SCHEMA_VERSION
+    return schema
+
+
+def shipped_schema() -> dict:
+    """The JSON Schema file shipped in the package (data/verdict.schema.json)."""
+    import json
+    from importlib import resources
+
+    return json.loads((resources.files("postcheck") / "data" / "verdict.schema.json").read_text())

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import codecs
 from typing import BinaryIO
 
 from postcheck.errors import InputError
 
 
 def decode_draft(data: bytes, where: str, max_chars: int) -> str:
-    """UTF-8 text from `data`, or an InputError that says what is wrong and how to fix it."""
+    """UTF-8 or UTF-16 text from `data`, or an InputError that says what is wrong and how
+    to fix it. UTF-16 is what Notepad calls "Unicode": with a byte-order mark, or ASCII-range
+    text with every other byte zero."""
+    encoding = _utf16(data)
+    if encoding is not None:
+        try:
+            return check_draft(data.decode(encoding), where, max_chars)
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f'the text looks like UTF-16 (Notepad\'s "Unicode") but byte {exc.start} '
+                "is not valid UTF-16",
+                where=where,
+                fix="save the file again as UTF-8 or Unicode text",
+            ) from None
     if b"\x00" in data[:8192]:
         raise InputError(
             "this looks like a binary file (it contains NUL bytes), not text",
@@ -71,3 +85,19 @@ def read_stream(stream: BinaryIO, where: str, max_chars: int) -> str:
             fix="check it in parts, or raise `max_chars` in postcheck.yml",
         )
     return decode_draft(data, where, max_chars)
+
+
+def _utf16(data: bytes) -> str | None:
+    """'utf-16' when `data` starts with a UTF-16 byte-order mark, 'utf-16-le'/'-be' for
+    BOM-less UTF-16 of mostly Latin text, else None."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    head = data[:512]
+    if len(head) < 4 or len(data) % 2:
+        return None
+    odd, even = head[1::2], head[0::2]
+    if odd.count(0) == len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) == len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None

@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 from typing import TYPE_CHECKING, Any, TextIO
 
-from postcheck.output.html import redacted_text
+EXTENSIONS = (".csv",)
+NEWLINE = ""
 
 if TYPE_CHECKING:
     from postcheck.readers import ReadError
@@ -29,6 +30,7 @@ COLUMNS = (
     "words",
     "message",
     "suggestion",
+    "decision",
     "url",
     "source",
     "text",
@@ -63,9 +65,12 @@ class CsvWriter:
         self.writer.writerow([safe_cell(cells.get(c)) for c in COLUMNS])
 
     def write(self, verdict: Verdict) -> None:
+        if self.redact:
+            from postcheck.redact import redact_verdict
+
+            verdict = redact_verdict(verdict)
         post = verdict.post
-        text = post.text if post else ""
-        shown = redacted_text(text, verdict) if self.redact else text
+        shown = post.text if post else ""
         common = {
             "post_id": post.id if post else None,
             "date": post.created_at.isoformat() if post and post.created_at else None,
@@ -78,11 +83,16 @@ class CsvWriter:
             self._row(**common)
             return
         for finding in verdict.findings:
-            self._row(**common, **self._finding(finding, verdict, text))
+            self._row(**common, **self._finding(finding))
 
-    def _finding(self, f: Finding, verdict: Verdict, text: str) -> dict[str, Any]:
-        words = redacted_text(text, verdict, f.start, f.end) if self.redact else f.text
+    def _finding(self, f: Finding) -> dict[str, Any]:
+        words = f.text
+        decision = ""
+        if f.decision is not None:
+            d = f.decision
+            decision = "; ".join(x for x in (d.decision, d.reason, d.by, d.at) if x)
         return {
+            "decision": decision,
             "severity": f.severity,
             "clause": f.clause,
             "quote": f.quote,
@@ -104,3 +114,9 @@ class CsvWriter:
 
     def close(self, summary: Any = None) -> None:
         self.stream.flush()
+
+
+def writer(stream: TextIO, **options: Any) -> CsvWriter:
+    options.pop("colour", None)
+    options.pop("single", None)
+    return CsvWriter(stream, **options)

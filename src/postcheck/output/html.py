@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     from postcheck.readers import ReadError
     from postcheck.schema import Verdict
 
-MASK = "[personal data]"
+from postcheck.redact import MASK
+
+EXTENSIONS = (".html", ".htm")
+NEWLINE = None
 VERDICT_ORDER = ("breach", "doubt", "ok", "error")
 VERDICT_LABELS = {
     "breach": "Breach",
@@ -44,55 +47,24 @@ def _sort_key(when: datetime | None) -> float:
     return (when - _UNIX_EPOCH).total_seconds()
 
 
-def pii_spans(verdict: Verdict) -> list[tuple[int, int]]:
-    """Merged [start, end) spans of personal data (hits from the `pii` detector)."""
-    spans = sorted(
-        {(h.start, h.end) for f in verdict.findings for h in f.evidence
-         if h.detector == "pii" and h.end > h.start}
-    )  # fmt: skip
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def redacted_text(text: str, verdict: Verdict, start: int = 0, end: int | None = None) -> str:
-    """text[start:end] with each piece of personal data replaced by MASK."""
-    end = len(text) if end is None else end
-    out, at = [], start
-    for s, e in pii_spans(verdict):
-        if e <= start or s >= end:
-            continue
-        out.append(text[at : max(s, at)])
-        out.append(MASK)
-        at = max(at, min(e, end))
-    out.append(text[at:end])
-    return "".join(out)
-
-
-def highlighted(text: str, verdict: Verdict, *, redact: bool) -> str:
-    """The post's text as HTML: findings' words in <mark>, personal data masked if asked."""
-    marks = [(f.start, f.end) for f in verdict.findings if f.end > f.start]
-    masks = pii_spans(verdict) if redact else []
+def highlighted(text: str, verdict: Verdict) -> str:
+    """The post's text as HTML: findings' words in <mark>; in a redacted verdict, the masks
+    of personal data in <span class=redacted>."""
+    marks = [(f.start, f.end) for f in verdict.findings if f.end > f.start and not f.cleared]
+    masks = (
+        [(s.start, s.end) for s in verdict.personal_data if s.end > s.start]
+        if verdict.redacted
+        else []
+    )
     cuts = sorted({0, len(text), *(p for span in marks + masks for p in span)})
     out: list[str] = []
-    masked_until = -1
     for a, b in zip(cuts, cuts[1:], strict=False):
         if a >= b or a < 0 or b > len(text):
             continue
-        marked = any(s <= a and b <= e for s, e in marks)
-        mask = next(((s, e) for s, e in masks if s <= a and b <= e), None)
-        if mask is not None:
-            if a < masked_until:
-                continue
-            masked_until = mask[1]
-            piece = f'<span class="redacted">{MASK}</span>'
-        else:
-            piece = html.escape(text[a:b])
-        out.append(f"<mark>{piece}</mark>" if marked else piece)
+        piece = html.escape(text[a:b])
+        if any(s <= a and b <= e for s, e in masks):
+            piece = f'<span class="redacted">{piece}</span>'
+        out.append(f"<mark>{piece}</mark>" if any(s <= a and b <= e for s, e in marks) else piece)
     return "".join(out)
 
 
@@ -118,13 +90,18 @@ class HtmlWriter:
         self.errors: list[str] = []
 
     def write(self, verdict: Verdict) -> None:
+        if self.redact:
+            from postcheck.redact import redact_verdict
+
+            verdict = redact_verdict(verdict)
         self.counts[verdict.verdict] += 1
-        for clause in sorted({f.clause for f in verdict.findings if f.severity != "advice"}):
+        counted = [f for f in verdict.findings if f.severity != "advice" and not f.cleared]
+        for clause in sorted({f.clause for f in counted}):
             self.clauses[clause] += 1
         for f in verdict.findings:
             self.quotes.setdefault(f.clause, f.quote)
-        if verdict.verdict == "ok":
-            return
+        if verdict.verdict == "ok" and not any(f.cleared for f in verdict.findings):
+            return  # ok posts are counted, not listed (unless a finding was cleared)
         post = verdict.post
         when = post.created_at if post and post.created_at else None
         self.rows.append((_sort_key(when), len(self.rows), self._row(verdict)))
@@ -141,14 +118,23 @@ class HtmlWriter:
         when = _shown(post.created_at) if post and post.created_at else ""
         findings = []
         for f in verdict.findings:
-            words = redacted_text(text, verdict, f.start, f.end) if self.redact else f.text
+            words = f.text
             words_html = (
                 f"<p class=words>Words: <mark>{html.escape(words)}</mark></p>" if words else ""
             )
             sev, clause = html.escape(f.severity), html.escape(f.clause)
+            label = "cleared: false alarm" if f.cleared else sev
+            decision = ""
+            if f.decision is not None:
+                d = f.decision
+                decision = (
+                    f'<p class="decision">Decision: {html.escape(d.decision.replace("_", " "))}'
+                    f"{': ' + html.escape(d.reason) if d.reason else ''}"
+                    f" <small>{html.escape(' '.join(x for x in (d.by, d.at) if x))}</small></p>"
+                )
             findings.append(
                 f'<div class="finding {sev}"><p><strong>{clause}</strong> '
-                f'<span class="sev">{sev}</span></p>'
+                f'<span class="sev">{html.escape(label)}</span></p>{decision}'
                 f"<blockquote>{html.escape(f.quote)}</blockquote>{words_html}"
                 f"<p>{html.escape(f.message)}</p><p class=suggestion><strong>Try:</strong> "
                 f"{html.escape(f.suggestion)}</p></div>"
@@ -165,7 +151,7 @@ class HtmlWriter:
             f"<td class=date>{html.escape(when)}</td>"
             f'<td><span class="badge {verdict.verdict}">{VERDICT_LABELS[verdict.verdict]}'
             f"</span></td>"
-            f'<td class="text">{highlighted(text, verdict, redact=self.redact)}</td>'
+            f'<td class="text">{highlighted(text, verdict)}</td>'
             f"<td>{''.join(findings)}</td>"
             f"<td>{link}<br><small>{html.escape(post.source or '') if post else ''}</small></td>"
             "</tr>"
@@ -308,3 +294,9 @@ footer {{ margin-top: 2em; color: #666; font-size: small; }}
 def _shown(when: datetime) -> str:
     """The date as written in the report (the year always in four digits)."""
     return f"{when.year:04d}-{when.month:02d}-{when.day:02d} {when.hour:02d}:{when.minute:02d}"
+
+
+def writer(stream: TextIO, **options: Any) -> HtmlWriter:
+    options.pop("colour", None)
+    options.pop("single", None)
+    return HtmlWriter(stream, **options)

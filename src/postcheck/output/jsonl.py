@@ -1,7 +1,8 @@
 """JSONL for tools: one line per input post, in input order.
 
 A checked post is the same object as `check -f json` (verdict, findings, scores) plus
-`id`, `url`, `date` and `source` of the post; a post that could not be read or checked
+`id`, `url`, `date`, `source` and `fingerprint` (a hash of the normalised text, which
+decisions files match on) of the post; a post that could not be read or checked
 is `{"verdict": "error", "error": "...", "position": ..., "id", "url", "date", "source"}`.
 The post's text is left out (it is personal data) unless `include_text=True`.
 """
@@ -12,6 +13,9 @@ import json
 from typing import TYPE_CHECKING, Any, TextIO
 
 from postcheck.output.json_format import verdict_dict
+
+EXTENSIONS = (".jsonl", ".ndjson")
+NEWLINE = None
 
 if TYPE_CHECKING:
     from postcheck.readers import ReadError
@@ -26,6 +30,10 @@ def verdict_record(verdict: Verdict, *, include_text: bool = False) -> dict[str,
     data["url"] = post.url if post else None
     data["date"] = post.created_at.isoformat() if post and post.created_at else None
     data["source"] = post.source if post else None
+    if post is not None:
+        from postcheck.decisions import fingerprint
+
+        data["fingerprint"] = fingerprint(post.text)
     if include_text:
         data["text"] = post.text if post else None
     return data
@@ -47,12 +55,25 @@ def error_record(error: ReadError) -> dict[str, Any]:
 class JsonlWriter:
     """Streams one JSON line per post to `stream`; nothing is kept in memory."""
 
-    def __init__(self, stream: TextIO, *, include_text: bool = False, **_options: Any):
+    def __init__(
+        self, stream: TextIO, *, include_text: bool = False, redact: bool = False, **_options: Any
+    ):
         self.stream = stream
         self.include_text = include_text
+        self.redact = redact
 
     def write(self, verdict: Verdict) -> None:
-        record = verdict_record(verdict, include_text=self.include_text)
+        if self.redact:
+            from postcheck.decisions import fingerprint
+            from postcheck.redact import redact_verdict
+
+            # the fingerprint stays that of the real text, so that decisions still match
+            real = fingerprint(verdict.post.text) if verdict.post is not None else None
+            record = verdict_record(redact_verdict(verdict), include_text=self.include_text)
+            if real:
+                record["fingerprint"] = real
+        else:
+            record = verdict_record(verdict, include_text=self.include_text)
         self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
 
     def write_error(self, error: ReadError) -> None:
@@ -60,3 +81,9 @@ class JsonlWriter:
 
     def close(self, summary: Any = None) -> None:
         self.stream.flush()
+
+
+def writer(stream: TextIO, **options: Any) -> JsonlWriter:
+    options.pop("colour", None)
+    options.pop("single", None)
+    return JsonlWriter(stream, **options)

@@ -47,11 +47,11 @@ __all__ = [
 _MODULES = (twitter, linkedin, facebook, instagram, generic)
 
 REGISTRY: dict[str, Reader] = {r.name: r for module in _MODULES for r in module.READERS}
-#: Every format name `--format` accepts.
+#: Every format name `--input-format` accepts.
 FORMATS: tuple[str, ...] = tuple(REGISTRY)
 #: Options only the generic readers take (the others have fixed field names).
 GENERIC_OPTIONS = generic.OPTIONS
-_FORMAT_FIX = f"name the format with --format ({'|'.join(FORMATS)})"
+_FORMAT_FIX = f"name the format with --input-format ({'|'.join(FORMATS)})"
 
 
 def detect_format(path: str | Path) -> str:
@@ -128,7 +128,9 @@ def read_posts(path: str | Path, format: str | None = None, **options: Any) -> I
     reader = REGISTRY.get(fmt)
     if reader is None:
         raise ExportError(
-            f"unknown format {fmt!r}", where="--format", fix=f"use one of: {', '.join(FORMATS)}"
+            f"unknown format {fmt!r}",
+            where="--input-format",
+            fix=f"use one of: {', '.join(FORMATS)}",
         )
     given = {k: v for k, v in options.items() if v is not None}
     unknown = [k for k in given if k not in GENERIC_OPTIONS]
@@ -140,7 +142,7 @@ def read_posts(path: str | Path, format: str | None = None, **options: Any) -> I
             f"{flags} only apply to plain CSV and JSONL files, not to a {fmt} export",
             where=str(path),
             fix="leave the option out (the platform's field names are known), "
-            "or add --format csv / --format jsonl",
+            "or add --input-format csv / --input-format jsonl",
         )
     return _guarded(reader.read(path, **given), fmt, str(path))
 

@@ -304,7 +304,8 @@ def _media(entity: dict, tid: str, export: Export, data_dir: str) -> Media:
             if local:
                 uri = local
                 break
-    return Media(kind=kind, uri=uri)
+    alt = entity.get("ext_alt_text")  # the photo's alt text (checked for pupils' names)
+    return Media(kind=kind, uri=uri, title=alt if isinstance(alt, str) and alt else None)
 
 
 READERS = (Reader(FORMAT, read, looks_like=looks_like, claims_file=claims_file),)
