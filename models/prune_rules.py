@@ -106,7 +106,14 @@ def prune(checker: Checker, corpus: list[drafts.Draft]) -> dict[str, set[tuple]]
         labelled = [rule.clause in d.labels for d in corpus]
         now = firing[rule.id]
         removed: set[tuple] = set()
+        sizes = {leaf.pattern_id: len(leaf.regex) for leaf in regex_leaves(rule.detect)}
         for unit in units(rule):
+            if (
+                unit[0] == "item"
+                and sum(1 for u in removed if u[0] == "item" and u[1] == unit[1]) + 1
+                >= sizes[unit[1]]
+            ):
+                continue  # a list keeps at least one expression (a whole branch can go)
             trial = removed | {unit}
             detect, ignored = without(rule, trial)
             if any(fires(detect, ignored, h, cal) != (ex.expect == "fail") for ex, h in own):
