@@ -135,9 +135,10 @@ def targets(rows: list[tuple[str, ...]]) -> np.ndarray:
     return y
 
 
-#: The head kinds `--compare` trains: "mlp" (the shipped kind), "mlp-ALPHA" (another L2
-#: penalty), "linear" and "linear-C".
-VARIANTS = ["hybrid-1", "hybrid-4", "mlp-0.01"]
+#: The head kinds `--compare` trains: "hybrid-C" (the shipped kind: the sentence vector and
+#: hashed word n-grams), "lexical-C" (the n-grams alone, no encoder), "mlp-ALPHA" and
+#: "linear-C" (the sentence vector alone).
+VARIANTS = ["hybrid-4", "lexical-4", "mlp-0.01", "linear-1"]
 
 
 def lexical_matrix(texts: list[str]):
@@ -162,10 +163,12 @@ def train_heads(
     hybrid[-C] (one logistic regression per category over the sentence vector and the
     hashed word n-grams together)."""
     kind, _, value = kind.partition("-")
-    if kind == "hybrid":
+    if kind in ("hybrid", "lexical"):
         from scipy.sparse import csr_matrix, hstack
         from sklearn.linear_model import LogisticRegression
 
+        if kind == "lexical":  # no sentence encoder: what the encoder adds, measured
+            x = np.zeros((x.shape[0], 0), dtype=np.float32)
         features = hstack([csr_matrix(x), lexical_matrix(texts)]).tocsr()
         ws, whs, bs = [], [], []
         for j in range(y.shape[1]):
@@ -173,7 +176,7 @@ def train_heads(
                 C=float(value or 4.0), class_weight="balanced", max_iter=3000, solver="liblinear"
             )
             model.fit(features, y[:, j])
-            ws.append(model.coef_[0][: x.shape[1]])
+            ws.append(model.coef_[0][: x.shape[1]] if x.shape[1] else np.zeros(384))
             whs.append(model.coef_[0][x.shape[1] :])
             bs.append(model.intercept_[0])
         return [np.stack(ws, axis=1), np.array(bs)], np.stack(whs, axis=1)
