@@ -1,7 +1,8 @@
 """The `postcheck` command: check a draft, list/explain/test rules, show models, scan exports.
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
-2 usage, configuration or input error.
+2 usage, configuration or input error; `scan` only: 3 done, but some records could not
+be read or checked.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from postcheck.errors import PostcheckError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_UNREADABLE = 0, 1, 2, 3
 _RANK = {"ok": 0, "doubt": 1, "breach": 2}
 
 EPILOG = """\
@@ -28,7 +29,8 @@ examples:
   postcheck serve                      # the staff page on http://127.0.0.1:8765/
 
 exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,
-            2 usage, configuration or input error.
+            2 usage, configuration or input error,
+            3 (scan) done, but some records could not be read or checked.
 """
 
 
@@ -300,10 +302,15 @@ examples:
   postcheck scan facebook-export/ instagram-export/ -o verdicts.jsonl --workers 2
   postcheck scan posts.csv --text-column message --since 2024-09-01 -f csv -o flagged.csv
   postcheck scan twitter-archive.zip -f html -o report.html --resume   # after an interruption
+  postcheck scan exports/ -o verdicts.jsonl --dask tcp://scheduler:8786   # on a Dask cluster
 
 Every post read appears in the output exactly once: with its verdict, or as an error
 record saying why it could not be read. The summary reconciles:
 read = ok + doubt + breach + error + skipped by date.
+
+exit codes: 0 all clean (nothing at or above --fail-on), 1 findings,
+            2 usage or input error (nothing scanned),
+            3 done, but some records could not be read or checked (even with findings).
 """
 
 
@@ -342,7 +349,11 @@ def _add_scan(sub) -> None:
         help="include each post's text in JSON/JSONL output (for the review page's search)",
     )
     scan.add_argument(
-        "--workers", type=int, default=1, help="processes to check posts with (default: 1)"
+        "--workers",
+        type=int,
+        default=1,
+        help="processes to check posts with (default: 1; at most the number of cores, "
+        "unless --force-workers)",
     )
     scan.add_argument("--since", type=_date, help="only posts on or after YYYY-MM-DD")
     scan.add_argument("--until", type=_date, help="only posts on or before YYYY-MM-DD")
@@ -350,7 +361,21 @@ def _add_scan(sub) -> None:
         "--resume", action="store_true", help="continue an interrupted scan to the same -o file"
     )
     _common(scan)
+    _add_scan_scale(scan)
     scan.set_defaults(handler=cmd_scan)
+
+
+def _add_scan_scale(scan) -> None:
+    """Where a scan's posts are checked: --workers (above), --force-workers, --dask."""
+    scan.add_argument(
+        "--force-workers", action="store_true",
+        help="allow --workers above the number of cores (each worker holds its own models)",
+    )  # fmt: skip
+    scan.add_argument(
+        "--dask", metavar="ADDRESS",
+        help="check on a Dask cluster: the scheduler's address (tcp://host:8786), or local[:N] "
+        "to start N local workers (needs `pip install 'postcheck[dask]'`)",
+    )  # fmt: skip
 
 
 def _date(value: str):
@@ -363,16 +388,11 @@ def _date(value: str):
 
 
 def cmd_scan(args) -> int:
-    import functools
-
-    from postcheck.engine import Checker
-    from postcheck.scan import default_checkpoint_path, open_output, scan, tty_progress
+    from postcheck.scan import check_output_path, default_checkpoint_path, open_output, scan
+    from postcheck.scan.progress import tty_progress
+    from postcheck.scan.recipe import CheckerRecipe
 
     config = _config(args)
-    if args.workers < 1:
-        raise PostcheckError(
-            f"--workers must be at least 1, not {args.workers}", fix="e.g. --workers 2"
-        )
     if args.resume and args.output is None:
         raise PostcheckError(
             "--resume needs the -o file of the interrupted scan",
@@ -385,6 +405,9 @@ def cmd_scan(args) -> int:
                 where=str(path),
                 fix="give the path of the downloaded archive (.zip), its folder, or a file",
             )
+    if args.output is not None and str(args.output) != "-":
+        check_output_path(args.output)
+    executor, executor_options = _scan_executor(args)
     from postcheck.output import format_for_path
 
     fmt = args.format or format_for_path(args.output)
@@ -398,6 +421,7 @@ def cmd_scan(args) -> int:
         for c in ("text", "id", "date", "url")
         if getattr(args, f"{c}_column")
     }
+    factory = CheckerRecipe.from_config(config)  # settings, roster, rules: read here, once
     writer = open_output(
         fmt, args.output, redact=args.redact, include_text=args.with_text,
         colour=args.output is None and _colour(args, sys.stdout),
@@ -406,29 +430,67 @@ def cmd_scan(args) -> int:
         from postcheck.decisions import DecisionsWriter
 
         writer = DecisionsWriter(writer, decisions)
+    progress = tty_progress(sys.stderr, colour=_colour(args, sys.stderr))
     try:
         summary = scan(
             args.paths,
-            checker_factory=functools.partial(Checker, config),
+            checker_factory=factory,
             output_writer=writer,
             format=args.input_format,
             reader_options=options,
-            workers=args.workers,
+            executor=executor,
+            executor_options=executor_options,
             since=args.since,
             until=args.until,
             checkpoint_path=default_checkpoint_path(args.output) if args.output else None,
             resume=args.resume,
-            progress=tty_progress(sys.stderr),
+            redact=args.redact,
+            progress=progress,
         )
     except BaseException:
         abort = getattr(writer, "abort", None)
         if abort:
             abort()
         raise
+    finally:
+        if progress is not None:
+            progress.close()
     print(summary.line(), file=sys.stderr)
     if args.output:
         print(f"Written to {args.output}", file=sys.stderr)
+    if summary.error:
+        print(
+            f"postcheck: done, but {summary.error:,} record(s) could not be read or checked: "
+            "see the error records in the output",
+            file=sys.stderr,
+        )
+        return EXIT_UNREADABLE
     return EXIT_FINDINGS if _RANK[summary.worst] >= _RANK[args.fail_on] else EXIT_OK
+
+
+def _scan_executor(args) -> tuple[str, dict]:
+    """(executor name, options) from --workers, --force-workers and --dask."""
+    if args.workers < 1:
+        raise PostcheckError(
+            f"--workers must be at least 1, not {args.workers}", fix="e.g. --workers 2"
+        )
+    if args.dask:
+        if args.workers != 1:
+            raise PostcheckError(
+                "--workers and --dask do not go together",
+                fix="with --dask the cluster's workers check the posts: leave out --workers",
+            )
+        return "dask", {"address": args.dask}
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = cores or 1
+    if args.workers > cores and not args.force_workers:
+        print(
+            f"postcheck: --workers {args.workers} is more than the {cores} core(s) here; "
+            f"using {cores} (add --force-workers to use {args.workers})",
+            file=sys.stderr,
+        )
+        args.workers = cores
+    return "local", {"workers": args.workers}
 
 
 SERVE_EPILOG = """\

@@ -81,8 +81,9 @@ def open_output(
 ) -> Any:  # fmt: skip
     """A writer for `-f FORMAT -o PATH` (stdout when path is None or '-').
 
-    A file is written under a temporary name and renamed when closed (atomic). Call
-    `.abort()` (files only) to drop it after an error. `single`: one draft (`check`).
+    A file is written under a private temporary name and renamed when closed (atomic). Call
+    `.abort()` (files only) to drop it after an error; a path that is a folder, or whose
+    folder does not exist, is an InputError. `single`: one draft (`check`).
     Other `options` (explain, include_text) go to the writers that use them.
     """
     module = format_module(fmt)
@@ -92,26 +93,44 @@ def open_output(
 
     if path is None or str(path) == "-":
         return make(stream or sys.stdout)
-    return _AtomicOutput(make, Path(path), getattr(module, "NEWLINE", None))
+    from postcheck.scan.outputs import check_output_path
+
+    return _AtomicOutput(make, check_output_path(path), getattr(module, "NEWLINE", None))
 
 
 class _AtomicOutput:
-    """A writer whose file appears, complete, only when it is closed."""
+    """A writer whose file appears, complete and private (0600), only when it is closed.
+
+    Its temporary file (O_EXCL, an unpredictable name) is created on the first record,
+    so a scan can first clear stale ones under its lock, and removed by `abort()`.
+    """
 
     def __init__(self, inner_factory: Callable[[IO[str]], Writer], path: Path, newline: str | None):
         self.path = path
-        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        self.stream = open(self.tmp, "w", encoding="utf-8", newline=newline)  # noqa: SIM115
-        self.inner = inner_factory(self.stream)
+        self.inner_factory = inner_factory
+        self.newline = newline
+        self.tmp: Path | None = None
+        self.stream: IO[str] | None = None
+        self.inner: Writer | None = None
+
+    def _open(self) -> Writer:
+        if self.inner is None:
+            from postcheck.scan.journal import private_temp
+
+            fd, self.tmp = private_temp(self.path)
+            self.stream = os.fdopen(fd, "w", encoding="utf-8", newline=self.newline)
+            self.inner = self.inner_factory(self.stream)
+        return self.inner
 
     def write(self, verdict: Any) -> None:
-        self.inner.write(verdict)
+        self._open().write(verdict)
 
     def write_error(self, error: Any) -> None:
-        self.inner.write_error(error)
+        self._open().write_error(error)
 
     def close(self, summary: Any) -> None:
-        self.inner.close(summary)
+        self._open().close(summary)
+        assert self.stream is not None and self.tmp is not None
         self.stream.flush()
         os.fsync(self.stream.fileno())
         self.stream.close()
@@ -119,8 +138,10 @@ class _AtomicOutput:
         _fsync_dir(self.path.parent)
 
     def abort(self) -> None:
-        self.stream.close()
-        self.tmp.unlink(missing_ok=True)
+        if self.stream is not None:
+            self.stream.close()
+        if self.tmp is not None:
+            self.tmp.unlink(missing_ok=True)
 
 
 def _fsync_dir(folder: Path) -> None:
