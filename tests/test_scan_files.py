@@ -170,7 +170,7 @@ def journal_summary():
     return Summary(read=1, doubt=1)
 
 
-@pytest.mark.parametrize("fmt", ["html", "csv"])
+@pytest.mark.parametrize("fmt", ["html", "csv", "jsonl"])
 def test_redacted_report_is_the_same_through_the_journal(checker, tmp_path, fmt):
     rows = [{"id": "1", "text": "Well done to Oliver Bennett in 4C who finally passed his "
              "reading test"}, {"id": "2", "text": "Call Mrs Jane Hughes on 07700 900123"},
@@ -185,7 +185,7 @@ def test_redacted_report_is_the_same_through_the_journal(checker, tmp_path, fmt)
             checker_factory=lambda: checker)  # fmt: skip
     report = out.read_bytes().decode("utf-8")
     assert "Oliver Bennett" not in report and "Jane Hughes" not in report
-    strip = (lambda s: s) if fmt == "csv" else _without_timestamp
+    strip = _without_timestamp if fmt == "html" else (lambda s: s)
     assert strip(report) == strip(direct.getvalue())
 
 

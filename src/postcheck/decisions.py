@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
 
 from postcheck.errors import InputError
-from postcheck.schema import Decision, DecisionLabel, Verdict, verdict_label
+from postcheck.schema import Decision, DecisionLabel, Post, Verdict, verdict_label
 
 if TYPE_CHECKING:
     from postcheck.readers import ReadError
@@ -43,6 +43,11 @@ def fingerprint(text: str) -> str:
     """A hash of the normalised text: NFKC, case-folded, whitespace collapsed."""
     norm = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
     return "sha256:" + hashlib.sha256(norm.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def post_fingerprint(post: Post) -> str:
+    """`fingerprint(post.text)`, or the real text's when the post was redacted in a journal."""
+    return post._fingerprint or fingerprint(post.text)
 
 
 def decisions_path_for(scan_output: str | os.PathLike[str]) -> Path:
@@ -90,7 +95,7 @@ class Decisions:
         post = verdict.post
         post_id = post.id if post else None
         if print_ is None and post is not None:
-            print_ = fingerprint(post.text)
+            print_ = post_fingerprint(post)
         findings = []
         changed = False
         for f in verdict.findings:

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 VerdictLabel = Literal["ok", "doubt", "breach"]
 Severity = Literal["breach", "doubt", "advice"]
@@ -53,6 +53,9 @@ class Post(BaseModel):
     """One draft or published post. Only `text` is required."""
 
     model_config = ConfigDict(extra="forbid")
+    #: the fingerprint of the real text, kept when the text itself was redacted (a scan's
+    #: journal under --redact); not part of the schema
+    _fingerprint: str | None = PrivateAttr(default=None)
 
     text: str
     id: str | None = None

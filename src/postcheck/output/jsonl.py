@@ -31,9 +31,9 @@ def verdict_record(verdict: Verdict, *, include_text: bool = False) -> dict[str,
     data["date"] = post.created_at.isoformat() if post and post.created_at else None
     data["source"] = post.source if post else None
     if post is not None:
-        from postcheck.decisions import fingerprint
+        from postcheck.decisions import post_fingerprint
 
-        data["fingerprint"] = fingerprint(post.text)
+        data["fingerprint"] = post_fingerprint(post)
     if include_text:
         data["text"] = post.text if post else None
     return data
@@ -64,11 +64,11 @@ class JsonlWriter:
 
     def write(self, verdict: Verdict) -> None:
         if self.redact:
-            from postcheck.decisions import fingerprint
+            from postcheck.decisions import post_fingerprint
             from postcheck.redact import redact_verdict
 
             # the fingerprint stays that of the real text, so that decisions still match
-            real = fingerprint(verdict.post.text) if verdict.post is not None else None
+            real = post_fingerprint(verdict.post) if verdict.post is not None else None
             record = verdict_record(redact_verdict(verdict), include_text=self.include_text)
             if real:
                 record["fingerprint"] = real

@@ -103,10 +103,13 @@ class Journal:
         return data
 
     def write(self, verdict: Verdict) -> None:
-        if self.redact:
+        if self.redact and not verdict.redacted:
+            from postcheck.decisions import post_fingerprint
             from postcheck.redact import redact_verdict
 
-            verdict = redact_verdict(verdict)
+            real = post_fingerprint(verdict.post) if verdict.post is not None else None
+            self._line({"v": redact_verdict(verdict).model_dump(mode="json"), "fp": real})
+            return
         self._line({"v": verdict.model_dump(mode="json")})
 
     def write_error(self, error: ReadError) -> None:
@@ -142,7 +145,10 @@ class Journal:
             for line in stream:
                 record = json.loads(line)
                 if "v" in record:
-                    writer.write(Verdict.model_validate(record["v"]))
+                    verdict = Verdict.model_validate(record["v"])
+                    if record.get("fp") and verdict.post is not None:
+                        verdict.post._fingerprint = record["fp"]  # the real text's
+                    writer.write(verdict)
                 else:
                     data = record["e"]
                     if data.get("created_at"):
