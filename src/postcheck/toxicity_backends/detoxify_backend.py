@@ -27,7 +27,6 @@ inside the factory, so the default install (no torch) can list and describe back
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 from collections.abc import Sequence
@@ -37,6 +36,7 @@ from typing import Any
 
 from postcheck.errors import ConfigError, ModelError
 from postcheck.toxicity_backends import TOXICITY_LABELS, register_backend
+from postcheck.toxicity_backends.weights_file import sha256_file
 
 RELEASES = "https://github.com/unitaryai/detoxify/releases/download/"
 
@@ -238,14 +238,6 @@ def local_path(options: dict[str, Any], key: str) -> Path | None:
     if value in (None, ""):
         return None
     return Path(str(value)).expanduser()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass

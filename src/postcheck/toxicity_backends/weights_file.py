@@ -17,6 +17,15 @@ import numpy as np
 from postcheck.errors import ModelError
 
 
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 class WeightsFile:
     """One weights file of one model: `what` names the model in messages ("the Jigsaw
     BiLSTM's weights"), `fix` says how to get a good file back."""
