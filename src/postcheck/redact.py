@@ -12,7 +12,7 @@ from bisect import bisect_right
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from postcheck.schema import Span
+from postcheck.schema import Span, move_findings
 
 if TYPE_CHECKING:
     from postcheck.schema import Hit, Verdict
@@ -154,17 +154,7 @@ def redact_verdict(verdict: Verdict) -> Verdict:
         a = masked.start(start)
         return a, max(a, masked.end(end))
 
-    findings = []
-    for f in verdict.findings:
-        s, e = moved(f.start, f.end)
-        evidence = []
-        for h in f.evidence:
-            hs, he = moved(h.start, h.end)
-            words = new_text[hs:he] if h.text else ""
-            evidence.append(h.model_copy(update={"start": hs, "end": he, "text": words}))
-        findings.append(
-            f.model_copy(update={"start": s, "end": e, "text": new_text[s:e], "evidence": evidence})
-        )
+    findings = move_findings(verdict.findings, new_text, moved)
     personal = [
         Span(start=a, end=b, label=label) for s, e, label in spans for a, b in [moved(s, e)]
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
@@ -173,3 +174,21 @@ def shipped_schema() -> dict:
     from importlib import resources
 
     return json.loads((resources.files("postcheck") / "data" / "verdict.schema.json").read_text())
+
+
+def move_findings(
+    findings: list[Finding], text: str, span: Callable[[int, int], tuple[int, int]]
+) -> list[Finding]:
+    """The findings with every offset moved by `span` onto `text` (a masked or re-spaced copy
+    of the post's text), and their words taken from it."""
+    moved = []
+    for f in findings:
+        start, end = span(f.start, f.end)
+        evidence = []
+        for h in f.evidence:
+            hs, he = span(h.start, h.end)
+            words = text[hs:he] if h.text else ""
+            evidence.append(h.model_copy(update={"start": hs, "end": he, "text": words}))
+        update = {"start": start, "end": end, "text": text[start:end], "evidence": evidence}
+        moved.append(f.model_copy(update=update))
+    return moved

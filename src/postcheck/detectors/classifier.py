@@ -13,7 +13,6 @@ institution posts: see models/CLASSIFIER_CARD.md.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import zlib
 from collections import Counter
@@ -203,7 +202,3 @@ class ClassifierDetector:
                 analyses[i].hits.append(
                     analyses[i].hit("classifier", label, start, end, score, why)
                 )
-
-
-def heads_sha256(path: Path = HEADS_FILE) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

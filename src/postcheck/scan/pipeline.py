@@ -30,7 +30,7 @@ from postcheck.errors import InputError
 from postcheck.readers import ReadError, read_posts
 from postcheck.scan.executors import BatchHandle, Executor
 from postcheck.scan.records import Progress, Summary
-from postcheck.schema import Post, Verdict
+from postcheck.schema import Post, Verdict, move_findings
 
 #: How often (at most) the checkpoint is written while scanning.
 CHECKPOINT_EVERY_S = 1.0
@@ -261,24 +261,7 @@ def verdict_for(verdict: Verdict, text: str, post: Post) -> Verdict:
         new_end = dst[k2 - 1] + 1 if k2 > 0 else 0
         return new_start, max(new_start, new_end)
 
-    findings = []
-    for f in verdict.findings:
-        start, end = span(f.start, f.end)
-        evidence = []
-        for h in f.evidence:
-            hs, he = span(h.start, h.end)
-            hit_text = post.text[hs:he] if h.text else ""
-            evidence.append(h.model_copy(update={"start": hs, "end": he, "text": hit_text}))
-        findings.append(
-            f.model_copy(
-                update={
-                    "start": start,
-                    "end": end,
-                    "text": post.text[start:end],
-                    "evidence": evidence,
-                }
-            )
-        )
+    findings = move_findings(verdict.findings, post.text, span)
     personal = [
         sp.model_copy(update=dict(zip(("start", "end"), span(sp.start, sp.end), strict=True)))
         for sp in verdict.personal_data
