@@ -71,7 +71,7 @@ def describe(name: str, rows: list[drafts.Draft], vectors: np.ndarray) -> dict:
         "per_clause": dict(sorted(clauses.items())),
         "per_category": dict(sorted(categories.items())),
         "writers": dict(
-            Counter(d.source.split("/")[1] if d.source.count("/") > 1 else "test" for d in rows)
+            Counter(d.source.split("/")[d.source.startswith("train/")] for d in rows)
         ),  # fmt: skip
     }
     print(f"\n== {name}: {len(rows)} drafts: {out['flag']} flag, {out['ok_near_miss']} ok "
@@ -96,10 +96,18 @@ def main() -> None:
     encoder = load_encoder()
     train_rows = drafts.read(drafts.TRAIN_DIR)
     test_rows = drafts.read(drafts.TEST_DIR)
+    dev2_rows = drafts.read(drafts.DEV2_DIR) if drafts.DEV2_DIR.is_dir() else []
     train_v = encode_cached(normalised([d.text for d in train_rows]), encoder)
     test_v = encode_cached(normalised([d.text for d in test_rows]), encoder)
+    dev2_v = encode_cached(normalised([d.text for d in dev2_rows]), encoder)
     report = {"train": describe("training corpus", train_rows, train_v),
+              "dev2": describe("dev2 (calibration only)", dev2_rows, dev2_v),
               "test": describe("test split", test_rows, test_v)}  # fmt: skip
+    if len(dev2_rows) and len(train_rows):
+        leak = nearest(dev2_v, train_v)
+        report["dev2_near_a_training_draft"] = round(float((leak >= NEAR).mean()), 4)
+        print(f"\ndev2 drafts with a training draft at cosine >= {NEAR}: "
+              f"{report['dev2_near_a_training_draft']:.1%} (max {leak.max():.3f})")  # fmt: skip
     if len(test_rows) and len(train_rows):
         leak = nearest(test_v, train_v)
         report["test_near_a_training_draft"] = round(float((leak >= NEAR).mean()), 4)

@@ -1,9 +1,12 @@
 """The drafts corpus: school-staff drafts written for postcheck, labelled by clause.
 
 `models/data/drafts/train/<writer>/*.jsonl` is for training and calibration (split here
-into train and validation by a hash of the text); `models/data/drafts/test/*.jsonl` was
-written separately, by another writer who saw only the policy and the category names,
-and is read only by `benchmarks/policy_quality.py`. Each line:
+into train and validation by a hash of the text); `models/data/drafts/dev2/*.jsonl` was
+written separately, by a writer who saw only the policy and the category names, and is
+never trained on: it calibrates thresholds beside the validation split and chooses
+between models, so that both are set on drafts in a voice the heads did not learn;
+`models/data/drafts/test/*.jsonl` was written separately again, by a third writer, and
+is read only by `benchmarks/policy_quality.py`. Each line:
 {"text", "labels": [clause refs, empty for ok], "category", "notes"}.
 """
 
@@ -17,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent / "data" / "drafts"
 TRAIN_DIR = ROOT / "train"
 TEST_DIR = ROOT / "test"
+DEV2_DIR = ROOT / "dev2"
 #: Share of the training corpus held back for validation (thresholds, model choice).
 VALIDATION_SHARE = 0.15
 
@@ -39,7 +43,9 @@ class CorpusError(ValueError):
     pass
 
 
-def read(folder: Path, clauses: dict[str, str] | None = None) -> list[Draft]:
+def read(
+    folder: Path, clauses: dict[str, str] | None = None, skip: tuple[str, ...] = ()
+) -> list[Draft]:
     """Every draft in `folder` (recursively), validated; a bad line raises CorpusError
     naming the file and line."""
     from postcheck.detectors.classifier import CATEGORY_CLAUSES
@@ -47,6 +53,8 @@ def read(folder: Path, clauses: dict[str, str] | None = None) -> list[Draft]:
     out: list[Draft] = []
     for path in sorted(folder.rglob("*.jsonl")):
         rel = str(path.relative_to(ROOT))
+        if rel.startswith(skip):
+            continue
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
@@ -82,18 +90,30 @@ def is_validation(draft: Draft) -> bool:
     return int.from_bytes(digest[:4], "big") / 2**32 < VALIDATION_SHARE
 
 
-def training() -> tuple[list[Draft], list[Draft]]:
-    """(train, validation) from the training corpus; duplicates of a test draft dropped."""
-    test_texts = {_key(d.text) for d in read(TEST_DIR)} if TEST_DIR.is_dir() else set()
+def training(skip: tuple[str, ...] = ()) -> tuple[list[Draft], list[Draft]]:
+    """(train, validation) from the training corpus; duplicates of a test or dev2 draft
+    dropped;
+    files whose path (relative to the drafts folder) starts with one of `skip` left out."""
+    held = [read(d) for d in (TEST_DIR, DEV2_DIR) if d.is_dir()]
+    test_texts = {_key(d.text) for rows in held for d in rows}
     seen: set[str] = set()
     train, val = [], []
-    for draft in read(TRAIN_DIR):
+    for draft in read(TRAIN_DIR, skip=skip):
         key = _key(draft.text)
         if key in seen or key in test_texts:
             continue
         seen.add(key)
         (val if is_validation(draft) else train).append(draft)
     return train, val
+
+
+def dev2() -> list[Draft]:
+    """The separately written calibration set (never trained on); drafts that repeat a
+    test draft are dropped."""
+    if not DEV2_DIR.is_dir():
+        return []
+    test_texts = {_key(d.text) for d in read(TEST_DIR)} if TEST_DIR.is_dir() else set()
+    return [d for d in read(DEV2_DIR) if _key(d.text) not in test_texts]
 
 
 def test() -> list[Draft]:
