@@ -14,12 +14,12 @@ One command, CPU only (a few minutes on 2 cores):
    `linear`: one logistic regression per category) on the train split;
    The calibration half of the benign university posts (`sources.calibration_half`) is
    split again by account: one part is trained on as ok posts, the other sets thresholds;
-4. scores the validation split and that part of the benign university posts
-   exactly as the detector does (whole post, and each sentence of a long post), and
-   picks per category a `doubt` threshold (best F1 on validation, then raised where it
-   costs least until all categories together flag at most OK_BUDGET of validation ok
-   drafts and UNI_BUDGET of those university posts) and a `breach` threshold (validation
-   precision >= BREACH_PRECISION);
+4. scores the validation split, the separately written dev2 set (`drafts.dev2`, never
+   trained on) and that part of the benign university posts exactly as the detector does
+   (whole post, and each sentence of a long post), and picks per category a `doubt`
+   threshold (best F1 on validation + dev2, then raised where it costs least until all
+   categories together flag at most OK_BUDGET of those ok drafts and UNI_BUDGET of those
+   university posts) and a `breach` threshold (precision >= BREACH_PRECISION there);
 5. writes `heads.npz`, `thresholds.yml`, `HEADS_SHA256` in
    src/postcheck/detectors/classifier.py, and `models/classifier_metrics.json`.
 
@@ -245,7 +245,8 @@ def choose_thresholds(val_scores, val_y, uni_scores) -> dict[str, dict[str, floa
     categories together flag more than OK_BUDGET of the validation ok drafts or UNI_BUDGET
     of the university posts, raise (by 0.01) the threshold whose raise clears the most
     such false alarms per caught draft lost. `breach`: the lowest threshold at or above
-    `doubt` where validation precision reaches BREACH_PRECISION."""
+    `doubt` where validation precision reaches BREACH_PRECISION. Then slack left under
+    the budgets is spent (`_spend_slack`)."""
     ok_rows = val_y.sum(axis=1) == 0
     grid = np.round(np.arange(FLOOR, 0.991, 0.01), 2)
     doubt = np.zeros(len(CLASSIFIER_LABELS))
@@ -291,6 +292,7 @@ def choose_thresholds(val_scores, val_y, uni_scores) -> dict[str, dict[str, floa
         if best is None:
             break
         doubt[best] = best_t
+    doubt = _spend_slack(doubt, val_scores, val_y, negatives, rates, caught)
     out = {}
     for j, label in enumerate(CLASSIFIER_LABELS):
         s, pos = val_scores[:, j], val_y[:, j] == 1
@@ -303,6 +305,36 @@ def choose_thresholds(val_scores, val_y, uni_scores) -> dict[str, dict[str, floa
         breach = breach if breach is not None else min(CAP, max(doubt[j] + 0.15, 0.9))
         out[label] = {"doubt": round(float(doubt[j]), 3), "breach": round(max(breach, doubt[j]), 3)}
     return out
+
+
+def _spend_slack(doubt, val_scores, val_y, negatives, rates, caught) -> np.ndarray:
+    """Lower thresholds while the budgets allow: each step lowers (to just below the
+    next flag draft's score) the category that catches the most drafts per false alarm
+    added, and stops before a step would break OK_BUDGET or UNI_BUDGET."""
+    doubt = doubt.copy()
+    while True:
+        base_caught = caught(doubt)
+        flagged_now = (negatives >= doubt).any(axis=1)
+        best, best_value, best_t = None, 0.0, 0.0
+        for j in range(len(CLASSIFIER_LABELS)):
+            below = val_scores[(val_y[:, j] == 1) & (val_scores[:, j] < doubt[j]), j]
+            below = below[below >= FLOOR]
+            if not len(below):
+                continue
+            t = np.floor(below.max() * 1000) / 1000
+            trial = doubt.copy()
+            trial[j] = t
+            ok_rate, uni_rate = rates(trial)
+            if ok_rate > OK_BUDGET or uni_rate > UNI_BUDGET:
+                continue
+            gained = caught(trial) - base_caught
+            added = int(((negatives >= trial).any(axis=1) & ~flagged_now).sum())
+            value = gained / (added + 0.5)
+            if gained > 0 and value > best_value:
+                best, best_value, best_t = j, value, t
+        if best is None:
+            return doubt
+        doubt[best] = best_t
 
 
 def evaluate(scores, y, thresholds, level: str = "doubt") -> dict:
@@ -346,12 +378,15 @@ def write(layers, lexical, kind: str, thresholds: dict, metrics: dict, out: Path
     np.savez_compressed(out / "heads.npz", meta=meta_bytes, **arrays)
     lines = [
         "# Per-category thresholds of the classifier, chosen by models/train_classifier.py on",
-        "# the validation split of the drafts corpus and the calibration half of the benign",
-        "# university posts (never the test split). See models/CLASSIFIER_CARD.md.",
+        "# the validation split of the drafts corpus, the separately written dev2 set and the",
+        "# calibration half of the benign university posts (never the test split).",
+        "# See models/CLASSIFIER_CARD.md.",
     ]
     lines += [f"{k}: {{doubt: {v['doubt']}, breach: {v['breach']}}}" for k, v in thresholds.items()]
     (out / "thresholds.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     digest = hashlib.sha256((out / "heads.npz").read_bytes()).hexdigest()
+    if out.resolve() != OUT.resolve():
+        return digest  # a trial elsewhere: the package keeps its heads and pinned digest
     source = DETECTOR_PY.read_text(encoding="utf-8")
     DETECTOR_PY.write_text(
         re.sub(r'HEADS_SHA256 = "[0-9a-f]{64}"', f'HEADS_SHA256 = "{digest}"', source),
@@ -406,28 +441,40 @@ def main() -> None:
           f"trained on as ok, {len(uni)} for thresholds")  # fmt: skip
 
     results = {}
+    dev2 = drafts.dev2()
+    dev2_y = targets([d.categories for d in dev2])
+    calib_y = np.vstack([val_y, dev2_y])
     val_segments = Segments([d.text for d in val], encoder)
+    dev2_segments = Segments([d.text for d in dev2], encoder)
     uni_segments = Segments(uni, encoder)
+    print(f"dev2 (separately written, thresholds only) {len(dev2)} drafts")
     for kind in VARIANTS if args.compare else [args.head]:
         layers, lexical = train_heads(kind, x, y, texts)
         heads = Heads.from_arrays(list(CLASSIFIER_LABELS), layers, lexical)
         val_scores = val_segments.scores(heads)
+        dev2_scores = dev2_segments.scores(heads)
         uni_scores = uni_segments.scores(heads)
-        thresholds = choose_thresholds(val_scores, val_y, uni_scores)
+        thresholds = choose_thresholds(np.vstack([val_scores, dev2_scores]), calib_y, uni_scores)
         doubt = evaluate(val_scores, val_y, thresholds, "doubt")
+        on_dev2 = evaluate(dev2_scores, dev2_y, thresholds, "doubt") if len(dev2) else None
         uni_doubt = float(
             (uni_scores >= np.array([thresholds[c]["doubt"] for c in CLASSIFIER_LABELS]))
             .any(axis=1).mean()
         ) if len(uni_scores) else None  # fmt: skip
-        results[kind] = {"validation": doubt, "university_calibration_flagged": uni_doubt,
+        results[kind] = {"validation": doubt, "dev2": on_dev2,
+                         "university_calibration_flagged": uni_doubt,
                          "thresholds": thresholds, "train_rows": len(rows),
-                         "validation_drafts": len(val)}  # fmt: skip
-        print(f"\n== {kind}: validation ok drafts flagged {doubt['ok_flagged']}, flags caught "
-              f"{doubt['flags_caught']}, right category {doubt['flags_right_category']}; "
-              f"university calibration half flagged {uni_doubt}")  # fmt: skip
+                         "validation_drafts": len(val), "dev2_drafts": len(dev2)}  # fmt: skip
+        print(f"\n== {kind}: university calibration part flagged {uni_doubt}")
+        for name, m in (("validation", doubt), ("dev2", on_dev2)):
+            if m:
+                print(f"  {name}: ok drafts flagged {m['ok_flagged']}, flags caught "
+                      f"{m['flags_caught']}, right clause {m['flags_right_category']}")  # fmt: skip
         for label, m in doubt["per_category"].items():
             t = thresholds[label]
+            d2 = on_dev2["per_category"][label] if on_dev2 else {"precision": 0, "recall": 0}
             print(f"  {label:15s} n={m['support']:4d} P={m['precision']:.2f} R={m['recall']:.2f}"
+                  f"  dev2 P={d2['precision']:.2f} R={d2['recall']:.2f}"
                   f"  doubt {t['doubt']:.2f} breach {t['breach']:.2f}")  # fmt: skip
         if not args.compare:
             digest = write(layers, lexical, kind, thresholds, results[kind], args.out)
