@@ -32,7 +32,7 @@ REAL_CONNECT = socket.socket.connect
 REAL_GETADDRINFO = socket.getaddrinfo
 REAL_CREATE_CONNECTION = socket.create_connection
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-DRAFT = "Text me on 07700 900346 about the bake sale"  # §5.4: a personal channel
+DRAFT = "Mums and dads, text me on 07700 900346 about the bake sale"  # §5.4: a personal channel
 
 
 def _loopback_only(address) -> None:
