@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import dataclasses
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from postcheck.config import Config, load_config
 from postcheck.detectors import Analysis
@@ -77,6 +80,8 @@ class Checker:
                 exc.args = (exc.message,)
             raise
         classifier = classifier or ClassifierDetector()
+        if not isinstance(classifier.encoder, EncodedAhead):
+            classifier.encoder = EncodedAhead(classifier.encoder)
         #: each model's calibrated {label: {doubt, breach}}: rules' default thresholds
         self.calibrated: dict[str, dict[str, dict[str, float]]] = {
             "toxicity": dict(getattr(backend, "thresholds", {})),
@@ -178,13 +183,24 @@ class Checker:
     def _hits(self, posts: list[Post]) -> list[list[Hit]]:
         for post in posts:
             self.validate(post)
+        pieces = _pieces(posts)
         # spaCy keeps every new string it meets; the memory zone frees this batch's, so a
         # long scan does not grow. Docs never leave it: Hits hold plain copies.
         with self.nlp.memory_zone():
-            analyses_per_post = self._analyse(posts)
-            flat = [a for analyses in analyses_per_post for a in analyses]
-            for detector in self.detectors:
-                detector.detect(flat)
+            # The classifier's encoder (onnxruntime, which releases the GIL) reads the
+            # posts on a second thread while spaCy and the other detectors run here.
+            side = _SideThread(self.detectors, [text for *_, text in pieces])
+            try:
+                analyses_per_post = self._analyse(posts, pieces)
+                flat = [a for analyses in analyses_per_post for a in analyses]
+                side.hand_over(flat)
+                for detector in self.detectors:
+                    if detector is not side.detector:
+                        detector.detect(flat)
+            except BaseException:
+                side.finish(failed=True)  # waits: the thread reads the Docs of this zone
+                raise
+            side.finish()
             return [
                 sorted(
                     (h for a in analyses for h in a.hits if self._not_allowed(h)),
@@ -193,13 +209,10 @@ class Checker:
                 for analyses in analyses_per_post
             ]
 
-    def _analyse(self, posts: list[Post]) -> list[list[Analysis]]:
-        """Normalise each post and build ONE spaCy Doc per chunk, with nlp.pipe."""
-        pieces: list[tuple[int, Normalised, int, str]] = []
-        for index, post in enumerate(posts):
-            norm = normalise(post.text)
-            for start, end in _chunks(norm.text):
-                pieces.append((index, norm, start, norm.text[start:end]))
+    def _analyse(
+        self, posts: list[Post], pieces: list[tuple[int, Normalised, int, str]]
+    ) -> list[list[Analysis]]:
+        """ONE spaCy Doc per piece (chunk of a normalised post), with nlp.pipe."""
         docs = self.nlp.pipe(text for *_, text in pieces)
         out: list[list[Analysis]] = [[] for _ in posts]
         for (index, norm, offset, _), doc in zip(pieces, docs, strict=True):
@@ -297,6 +310,128 @@ def _without_echoes(findings: list[Finding]) -> list[Finding]:
         if not echoed:
             kept.append(f)
     return kept
+
+
+def _pieces(posts: list[Post]) -> list[tuple[int, Normalised, int, str]]:
+    """(post index, normalised post, offset, text) of each piece spaCy reads: the
+    normalised post, cut into chunks of at most CHUNK_CHARS."""
+    pieces = []
+    for index, post in enumerate(posts):
+        norm = normalise(post.text)
+        for start, end in _chunks(norm.text):
+            pieces.append((index, norm, start, norm.text[start:end]))
+    return pieces
+
+
+class EncodedAhead:
+    """The classifier's sentence encoder, able to use vectors made ahead of time.
+
+    `_SideThread` encodes every piece's whole text while spaCy reads the same pieces;
+    when the classifier then asks for those texts (with its other segments, e.g. a long
+    post's sentences) they are not encoded again. The vectors are the encoder's own: it
+    gives every text the same vector whatever else is in its batch. They are kept for
+    that one batch of posts, on that thread only: nothing is cached between checks.
+    """
+
+    def __init__(self, encoder: Any):
+        self.inner = encoder
+        self._local = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        import numpy as np
+
+        ready: dict[str, Any] = getattr(self._local, "ready", None) or {}
+        todo = [t for t in texts if t not in ready]
+        if len(todo) == len(texts):
+            return self.inner.encode(texts)
+        fresh = dict(zip(todo, self.inner.encode(todo), strict=True)) if todo else {}
+        return np.stack([ready[t] if t in ready else fresh[t] for t in texts])
+
+    def encode_ahead(self, texts: list[str]) -> dict[str, Any]:
+        """{text: vector} for `texts`, to hand to `using`."""
+        return dict(zip(texts, self.inner.encode(texts), strict=True))
+
+    def using(self, ready: dict[str, Any]) -> _Using:
+        return _Using(self._local, ready)
+
+
+@dataclasses.dataclass
+class _Using:
+    local: threading.local
+    ready: dict[str, Any]
+
+    def __enter__(self) -> None:
+        self.local.ready = self.ready
+
+    def __exit__(self, *exc: object) -> None:
+        self.local.ready = None
+
+
+class _SideThread:
+    """Runs the classifier on its own thread: it encodes the pieces' texts at once (while
+    spaCy reads them on the caller's thread), then, once `hand_over` gives it the
+    analysed pieces, runs the classifier on copies of them (its own Hit lists, so the
+    threads never write to one list), whose Hits `finish` adds to the pieces.
+
+    Without a classifier with an EncodedAhead encoder, it does nothing and the caller runs
+    every detector itself."""
+
+    def __init__(self, detectors: list[Any], texts: list[str]):
+        found = [d for d in detectors if isinstance(getattr(d, "encoder", None), EncodedAhead)]
+        self.detector = found[0] if found else None
+        self._handover: queue.Queue[list[Analysis] | None] = queue.Queue(maxsize=1)
+        self._flat: list[Analysis] = []
+        self._copies: list[Analysis] = []
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._handed = False
+        if self.detector is not None:
+            self._thread = threading.Thread(
+                target=self._run, args=(texts,), name="postcheck-classifier", daemon=True
+            )
+            self._thread.start()
+
+    def _run(self, texts: list[str]) -> None:
+        try:
+            ready = self.detector.encoder.encode_ahead(texts)
+            copies = self._handover.get()
+            if copies is None:  # spaCy or a detector failed on the caller's thread
+                return
+            with self.detector.encoder.using(ready):
+                self.detector.detect(copies)
+        except BaseException as exc:  # re-raised on the caller's thread by finish()
+            self._error = exc
+
+    def hand_over(self, flat: list[Analysis]) -> None:
+        """Give the thread the analysed pieces (copies, each with its own Hit list)."""
+        if self._thread is None:
+            return
+        self._flat = flat
+        self._copies = []
+        for analysis in flat:
+            copy = dataclasses.replace(analysis, hits=[])
+            copy.__dict__["text"] = analysis.text  # the cached Doc text, built once
+            self._copies.append(copy)
+        self._handed = True
+        self._handover.put(self._copies)
+
+    def finish(self, failed: bool = False) -> None:
+        """Wait for the thread; add the classifier's Hits to the pieces, or raise its
+        error. `failed`: the caller's own work failed (its error wins; no Hits added)."""
+        if self._thread is None:
+            return
+        if not self._handed:
+            self._handover.put(None)
+        self._thread.join()
+        if failed:
+            return
+        if self._error is not None:
+            raise self._error
+        for analysis, copy in zip(self._flat, self._copies, strict=True):
+            analysis.hits.extend(copy.hits)
 
 
 def _chunks(text: str) -> list[tuple[int, int]]:
