@@ -324,13 +324,15 @@ def _pieces(posts: list[Post]) -> list[tuple[int, Normalised, int, str]]:
 
 
 class EncodedAhead:
-    """The classifier's sentence encoder, able to use vectors made ahead of time.
+    """The classifier's sentence encoder, sharing its work between two threads.
 
-    `_SideThread` encodes every piece's whole text while spaCy reads the same pieces;
-    when the classifier then asks for those texts (with its other segments, e.g. a long
-    post's sentences) they are not encoded again. The vectors are the encoder's own: it
-    gives every text the same vector whatever else is in its batch. They are kept for
-    that one batch of posts, on that thread only: nothing is cached between checks.
+    While a batch of posts is checked (`_SideThread`), the texts the classifier asks to
+    encode become jobs of that batch's `_EncodeJobs`, which the classifier's thread and
+    the caller's thread (once its own detectors are done) both take. The whole text of
+    every piece is queued as spaCy starts, so it is usually encoded by the time the
+    classifier asks for it. Every text is encoded as often as before, by the same
+    encoder, whose vector for a text does not depend on the other texts in its call;
+    nothing is kept after the batch. Outside a batch, `encode` is the encoder's own.
     """
 
     def __init__(self, encoder: Any):
@@ -341,43 +343,100 @@ class EncodedAhead:
         return getattr(self.inner, name)
 
     def encode(self, texts: Sequence[str]) -> Any:
+        jobs: _EncodeJobs | None = getattr(self._local, "jobs", None)
+        if jobs is None or not texts:
+            return self.inner.encode(texts)
+        return jobs.vectors(texts)
+
+    def serving(self, jobs: _EncodeJobs | None) -> None:
+        """Route this thread's `encode` calls to `jobs` (None: to the encoder)."""
+        self._local.jobs = jobs
+
+
+class _EncodeJobs:
+    """Texts to encode for one batch of posts, taken by whichever thread is free."""
+
+    #: The most texts one thread takes at a time (one encoder call).
+    CHUNK = 8
+
+    def __init__(self, encoder: Any):
+        self.encoder = encoder
+        self._cond = threading.Condition()
+        self._texts: list[str] = []
+        self._vectors: dict[int, Any] = {}
+        self._pending: list[int] = []
+        self._unclaimed: dict[str, list[int]] = {}  # queued ahead, not yet asked for
+        self._error: BaseException | None = None
+        self.closed = False  # no more jobs will come (the classifier's thread is done)
+
+    def ahead(self, texts: list[str]) -> None:
+        """Queue texts the classifier will ask for (the pieces' whole texts)."""
+        with self._cond:
+            for text in texts:
+                self._unclaimed.setdefault(text, []).append(self._add(text))
+            self._cond.notify_all()
+
+    def vectors(self, texts: Sequence[str]) -> Any:
+        """The vectors of `texts`: queued ahead, or queued now; this thread works on the
+        queue until every one of them is encoded."""
         import numpy as np
 
-        ready: dict[str, Any] = getattr(self._local, "ready", None) or {}
-        todo = [t for t in texts if t not in ready]
-        if len(todo) == len(texts):
-            return self.inner.encode(texts)
-        fresh = dict(zip(todo, self.inner.encode(todo), strict=True)) if todo else {}
-        return np.stack([ready[t] if t in ready else fresh[t] for t in texts])
+        with self._cond:
+            ids = []
+            for text in texts:
+                queued = self._unclaimed.get(text)
+                ids.append(queued.pop(0) if queued else self._add(text))
+            self._cond.notify_all()
+        self.work()
+        with self._cond:
+            while self._error is None and any(i not in self._vectors for i in ids):
+                self._cond.wait()
+            if self._error is not None:
+                raise self._error
+            return np.stack([self._vectors[i] for i in ids])
 
-    def encode_ahead(self, texts: list[str]) -> dict[str, Any]:
-        """{text: vector} for `texts`, to hand to `using`."""
-        return dict(zip(texts, self.inner.encode(texts), strict=True))
+    def work(self, until_closed: bool = False) -> None:
+        """Encode queued texts until none is left (`until_closed`: until no more can
+        come). An encoder error is kept for `vectors` to raise on the classifier's thread."""
+        while True:
+            with self._cond:
+                while until_closed and not self._pending and not self.closed:
+                    self._cond.wait()
+                if not self._pending or self._error is not None:
+                    return
+                take = min(self.CHUNK, max(1, (len(self._pending) + 1) // 2))
+                chunk, self._pending = self._pending[:take], self._pending[take:]
+            try:
+                encoded = self.encoder.encode([self._texts[i] for i in chunk])
+            except BaseException as exc:
+                with self._cond:
+                    self._error = exc
+                    self._cond.notify_all()
+                return
+            with self._cond:
+                self._vectors.update(zip(chunk, encoded, strict=True))
+                self._cond.notify_all()
 
-    def using(self, ready: dict[str, Any]) -> _Using:
-        return _Using(self._local, ready)
+    def close(self) -> None:
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
 
-
-@dataclasses.dataclass
-class _Using:
-    local: threading.local
-    ready: dict[str, Any]
-
-    def __enter__(self) -> None:
-        self.local.ready = self.ready
-
-    def __exit__(self, *exc: object) -> None:
-        self.local.ready = None
+    def _add(self, text: str) -> int:
+        self._texts.append(text)
+        self._pending.append(len(self._texts) - 1)
+        return len(self._texts) - 1
 
 
 class _SideThread:
-    """Runs the classifier on its own thread: it encodes the pieces' texts at once (while
-    spaCy reads them on the caller's thread), then, once `hand_over` gives it the
-    analysed pieces, runs the classifier on copies of them (its own Hit lists, so the
-    threads never write to one list), whose Hits `finish` adds to the pieces.
+    """Runs the classifier on its own thread, beside spaCy and the other detectors.
 
-    Without a classifier with an EncodedAhead encoder, it does nothing and the caller runs
-    every detector itself."""
+    It starts at once, encoding the pieces' texts while spaCy reads them on the caller's
+    thread; `hand_over` gives it the analysed pieces (as copies, each with its own Hit
+    list, so the threads never write to one list) and it runs the classifier on them;
+    `finish` helps with the encoding left, waits, and adds the classifier's Hits to the
+    pieces. Without a classifier whose encoder is an EncodedAhead, it does nothing and
+    the caller runs every detector itself."""
 
     def __init__(self, detectors: list[Any], texts: list[str]):
         found = [d for d in detectors if isinstance(getattr(d, "encoder", None), EncodedAhead)]
@@ -389,21 +448,28 @@ class _SideThread:
         self._thread: threading.Thread | None = None
         self._handed = False
         if self.detector is not None:
-            self._thread = threading.Thread(
-                target=self._run, args=(texts,), name="postcheck-classifier", daemon=True
-            )
+            self._jobs = _EncodeJobs(self.detector.encoder.inner)
+            self._jobs.ahead(sorted(texts, key=len))  # similar lengths share a call
+            self._thread = threading.Thread(target=self._run, name="postcheck-classifier",
+                                            daemon=True)  # fmt: skip
             self._thread.start()
 
-    def _run(self, texts: list[str]) -> None:
+    def _run(self) -> None:
+        encoder = self.detector.encoder
         try:
-            ready = self.detector.encoder.encode_ahead(texts)
+            self._jobs.work()
             copies = self._handover.get()
             if copies is None:  # spaCy or a detector failed on the caller's thread
                 return
-            with self.detector.encoder.using(ready):
+            encoder.serving(self._jobs)
+            try:
                 self.detector.detect(copies)
+            finally:
+                encoder.serving(None)
         except BaseException as exc:  # re-raised on the caller's thread by finish()
             self._error = exc
+        finally:
+            self._jobs.close()
 
     def hand_over(self, flat: list[Analysis]) -> None:
         """Give the thread the analysed pieces (copies, each with its own Hit list)."""
@@ -419,12 +485,14 @@ class _SideThread:
         self._handover.put(self._copies)
 
     def finish(self, failed: bool = False) -> None:
-        """Wait for the thread; add the classifier's Hits to the pieces, or raise its
-        error. `failed`: the caller's own work failed (its error wins; no Hits added)."""
+        """Help encode, wait for the thread, then add the classifier's Hits to the pieces
+        or raise its error. `failed`: the caller's own work failed (its error wins)."""
         if self._thread is None:
             return
         if not self._handed:
             self._handover.put(None)
+        if not failed:
+            self._jobs.work(until_closed=True)
         self._thread.join()
         if failed:
             return
