@@ -422,6 +422,12 @@ class _EncodeJobs:
             self.closed = True
             self._cond.notify_all()
 
+    def cancel(self) -> None:
+        """Stop: no more chunks are taken, and `vectors` raises."""
+        with self._cond:
+            self._error = self._error or RuntimeError("the batch's check was abandoned")
+            self._cond.notify_all()
+
     def _add(self, text: str) -> int:
         self._texts.append(text)
         self._pending.append(len(self._texts) - 1)
@@ -491,7 +497,9 @@ class _SideThread:
             return
         if not self._handed:
             self._handover.put(None)
-        if not failed:
+        if failed:
+            self._jobs.cancel()  # the thread stops after the chunk it is encoding
+        else:
             self._jobs.work(until_closed=True)
         self._thread.join()
         if failed:
