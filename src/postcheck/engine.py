@@ -262,7 +262,10 @@ class Checker:
 
 
 def _finding(rule: Rule, post: Post, evidence: list[Hit], severity: str) -> Finding:
-    unique = sorted(set(evidence), key=lambda h: (h.start, h.end, h.detector, h.label))
+    # A total order: two Hits on the same words with the same label (a rule's phrase and
+    # its regex) came out in set order, which changes with the process's hash seed.
+    unique = sorted(set(evidence), key=lambda h: (h.start, h.end, h.detector, h.label, h.why,
+                                                  h.score, h.text))  # fmt: skip
     # Point at the most specific words: matched patterns or personal data before a
     # model's sentence-level score.
     located = (
