@@ -1,14 +1,14 @@
-"""The classifier on a second thread (as shipped) vs everything on one thread, in one run.
+"""The classifier's encoder on a second thread (as shipped) vs all on one thread, in one run.
 
     python benchmarks/threads_bench.py               # 300 posts, 3 batches of 128
     python benchmarks/threads_bench.py --posts 100
 
 Two Checkers in this process share the models: the shipped one, and the same with the
-classifier's plain encoder (so the engine runs every detector on the caller's thread, as
-before). They check the same posts alternately, in random order, so both meet the same
-machine: the benchmark's varied posts one at a time, a 200-character draft (long enough
-that the classifier reads each sentence too, as `postcheck serve` gets it), and
-`check_many` batches (as `scan` does). Prints medians, and whether every verdict was the
+classifier's plain encoder (so all the work is on the caller's thread, as before). They
+check the same posts alternately, in random order, so both meet the same machine: the
+benchmark's varied posts one at a time, a 200-character draft (long enough that the
+classifier reads each sentence too, as `postcheck serve` gets it), and `check_many`
+batches (as `scan` does). Prints medians, and whether every verdict was the
 same. No assertions: figures to read.
 """
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
+import os
 import queue
 import threading
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -82,6 +83,7 @@ class Checker:
         classifier = classifier or ClassifierDetector()
         if not isinstance(classifier.encoder, EncodedAhead):
             classifier.encoder = EncodedAhead(classifier.encoder)
+        self._helper = _EncodeHelper()
         #: each model's calibrated {label: {doubt, breach}}: rules' default thresholds
         self.calibrated: dict[str, dict[str, dict[str, float]]] = {
             "toxicity": dict(getattr(backend, "thresholds", {})),
@@ -187,20 +189,24 @@ class Checker:
         # spaCy keeps every new string it meets; the memory zone frees this batch's, so a
         # long scan does not grow. Docs never leave it: Hits hold plain copies.
         with self.nlp.memory_zone():
-            # The classifier's encoder (onnxruntime, which releases the GIL) reads the
-            # posts on a second thread while spaCy and the other detectors run here.
-            side = _SideThread(self.detectors, [text for *_, text in pieces])
+            # The classifier's encoder (onnxruntime, which releases the GIL) starts on the
+            # pieces on a second thread while spaCy and the other detectors run here.
+            classifier, jobs = self._helper.start(self.detectors, [t for *_, t in pieces])
             try:
                 analyses_per_post = self._analyse(posts, pieces)
                 flat = [a for analyses in analyses_per_post for a in analyses]
-                side.hand_over(flat)
                 for detector in self.detectors:
-                    if detector is not side.detector:
+                    if detector is classifier:
+                        detector.encoder.serving(jobs)
+                        try:
+                            detector.detect(flat)
+                        finally:
+                            detector.encoder.serving(None)
+                    else:
                         detector.detect(flat)
-            except BaseException:
-                side.finish(failed=True)  # waits: the thread reads the Docs of this zone
-                raise
-            side.finish()
+            finally:
+                if jobs is not None:
+                    jobs.stop()  # what is left (nothing, unless a detector failed) is dropped
             return [
                 sorted(
                     (h for a in analyses for h in a.hits if self._not_allowed(h)),
@@ -327,15 +333,15 @@ def _pieces(posts: list[Post]) -> list[tuple[int, Normalised, int, str]]:
 
 
 class EncodedAhead:
-    """The classifier's sentence encoder, sharing its work between two threads.
+    """The classifier's sentence encoder, sharing its work with a second thread.
 
-    While a batch of posts is checked (`_SideThread`), the texts the classifier asks to
-    encode become jobs of that batch's `_EncodeJobs`, which the classifier's thread and
-    the caller's thread (once its own detectors are done) both take. The whole text of
-    every piece is queued as spaCy starts, so it is usually encoded by the time the
-    classifier asks for it. Every text is encoded as often as before, by the same
-    encoder, whose vector for a text does not depend on the other texts in its call;
-    nothing is kept after the batch. Outside a batch, `encode` is the encoder's own.
+    While a batch of posts is checked, the texts the classifier asks to encode are jobs
+    of that batch's `_EncodeJobs`, taken by the Checker's helper thread (`_EncodeHelper`)
+    and by the caller's thread. The whole text of every piece is queued as spaCy starts, so it is
+    usually encoded by the time the classifier asks for it. Every text is encoded as
+    often as before, by the same encoder, whose vector for a text does not depend on the
+    other texts in its call; nothing is kept after the batch. Outside a batch, `encode`
+    is the encoder's own.
     """
 
     def __init__(self, encoder: Any):
@@ -370,7 +376,7 @@ class _EncodeJobs:
         self._pending: list[int] = []
         self._unclaimed: dict[str, list[int]] = {}  # queued ahead, not yet asked for
         self._error: BaseException | None = None
-        self.closed = False  # no more jobs will come (the classifier's thread is done)
+        self.closed = False  # no more jobs will come
 
     def ahead(self, texts: list[str]) -> None:
         """Queue texts the classifier will ask for (the pieces' whole texts)."""
@@ -400,7 +406,8 @@ class _EncodeJobs:
 
     def work(self, until_closed: bool = False) -> None:
         """Encode queued texts until none is left (`until_closed`: until no more can
-        come). An encoder error is kept for `vectors` to raise on the classifier's thread."""
+        come). An encoder error is kept for `vectors` to raise on the classifier's thread
+        (the caller's)."""
         while True:
             with self._cond:
                 while until_closed and not self._pending and not self.closed:
@@ -420,15 +427,11 @@ class _EncodeJobs:
                 self._vectors.update(zip(chunk, encoded, strict=True))
                 self._cond.notify_all()
 
-    def close(self) -> None:
+    def stop(self) -> None:
+        """No more jobs: the ones not taken yet are dropped (nobody will ask for them)."""
         with self._cond:
             self.closed = True
-            self._cond.notify_all()
-
-    def cancel(self) -> None:
-        """Stop: no more chunks are taken, and `vectors` raises."""
-        with self._cond:
-            self._error = self._error or RuntimeError("the batch's check was abandoned")
+            self._pending = []
             self._cond.notify_all()
 
     def _add(self, text: str) -> int:
@@ -437,80 +440,41 @@ class _EncodeJobs:
         return len(self._texts) - 1
 
 
-class _SideThread:
-    """Runs the classifier on its own thread, beside spaCy and the other detectors.
+class _EncodeHelper:
+    """A Checker's second thread, which encodes each batch's texts for the classifier.
 
-    It starts at once, encoding the pieces' texts while spaCy reads them on the caller's
-    thread; `hand_over` gives it the analysed pieces (as copies, each with its own Hit
-    list, so the threads never write to one list) and it runs the classifier on them;
-    `finish` helps with the encoding left, waits, and adds the classifier's Hits to the
-    pieces. Without a classifier whose encoder is an EncodedAhead, it does nothing and
-    the caller runs every detector itself."""
+    `start` queues the pieces' whole texts and hands the batch's jobs to the thread, which
+    works on them while spaCy reads the same pieces on the caller's thread, then takes
+    whatever the classifier queues (a long post's sentences) beside the caller's thread,
+    until the batch's jobs are stopped. The classifier itself runs on the caller's thread,
+    in its turn among the detectors. One thread per Checker and process, started on the
+    first batch and ended when the Checker is garbage-collected."""
 
-    def __init__(self, detectors: list[Any], texts: list[str]):
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[_EncodeJobs | None] | None = None
+        self._pid = 0
+
+    def start(self, detectors: list[Any], texts: list[str]) -> tuple[Any, _EncodeJobs | None]:
+        """(the classifier, its jobs for this batch), or (None, None) without a classifier
+        whose encoder is an EncodedAhead."""
         found = [d for d in detectors if isinstance(getattr(d, "encoder", None), EncodedAhead)]
-        self.detector = found[0] if found else None
-        self._handover: queue.Queue[list[Analysis] | None] = queue.Queue(maxsize=1)
-        self._flat: list[Analysis] = []
-        self._copies: list[Analysis] = []
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-        self._handed = False
-        if self.detector is not None:
-            self._jobs = _EncodeJobs(self.detector.encoder.inner)
-            self._jobs.ahead(sorted(texts, key=len))  # similar lengths share a call
-            self._thread = threading.Thread(target=self._run, name="postcheck-classifier",
-                                            daemon=True)  # fmt: skip
-            self._thread.start()
+        if not found:
+            return None, None
+        jobs = _EncodeJobs(found[0].encoder.inner)
+        jobs.ahead(sorted(texts, key=len))  # similar lengths share a call
+        if self._queue is None or self._pid != os.getpid():  # none yet, or a forked copy
+            self._queue, self._pid = queue.SimpleQueue(), os.getpid()
+            threading.Thread(target=_help, args=(self._queue,), name="postcheck-encoder",
+                             daemon=True).start()  # fmt: skip
+            weakref.finalize(self, self._queue.put, None)
+        self._queue.put(jobs)
+        return found[0], jobs
 
-    def _run(self) -> None:
-        encoder = self.detector.encoder
-        try:
-            self._jobs.work()
-            copies = self._handover.get()
-            if copies is None:  # spaCy or a detector failed on the caller's thread
-                return
-            encoder.serving(self._jobs)
-            try:
-                self.detector.detect(copies)
-            finally:
-                encoder.serving(None)
-        except BaseException as exc:  # re-raised on the caller's thread by finish()
-            self._error = exc
-        finally:
-            self._jobs.close()
 
-    def hand_over(self, flat: list[Analysis]) -> None:
-        """Give the thread the analysed pieces (copies, each with its own Hit list)."""
-        if self._thread is None:
-            return
-        self._flat = flat
-        self._copies = []
-        for analysis in flat:
-            copy = dataclasses.replace(analysis, hits=[])
-            copy.__dict__["text"] = analysis.text  # the cached Doc text, built once
-            self._copies.append(copy)
-        self._handed = True
-        self._handover.put(self._copies)
-
-    def finish(self, failed: bool = False) -> None:
-        """Help encode, wait for the thread, then add the classifier's Hits to the pieces
-        or raise its error. `failed`: the caller's own work failed (its error wins)."""
-        if self._thread is None:
-            return
-        if not self._handed:
-            self._handover.put(None)
-        if failed:
-            self._jobs.cancel()  # the thread stops after the chunk it is encoding
-        else:
-            self._jobs.work(until_closed=True)
-        self._thread.join()
-        if failed:
-            return
-        if self._error is not None:
-            raise self._error
-        for analysis, copy in zip(self._flat, self._copies, strict=True):
-            analysis.hits.extend(copy.hits)
+def _help(batches: queue.SimpleQueue[_EncodeJobs | None]) -> None:
+    """The helper thread: each batch's jobs in turn, until None."""
+    while (jobs := batches.get()) is not None:
+        jobs.work(until_closed=True)
 
 
 def _chunks(text: str) -> list[tuple[int, int]]:
