@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from postcheck import engine
 from postcheck.engine import Checker, EncodedAhead
 
 LONG_POST = (
@@ -24,6 +25,12 @@ TEXTS = [
     "Lovely sunny sports day. " * 260,  # over 5,000 characters: analysed in two pieces
     "Year 3 are at Bushy Park until 3pm today, come and find us",
 ]
+
+
+@pytest.fixture(autouse=True)
+def a_spare_core(monkeypatch):
+    """The helper thread is used only with a core to spare; these tests need it always."""
+    monkeypatch.setattr(engine, "spare_core", lambda: True)
 
 
 def classifier_of(checker: Checker):
@@ -86,3 +93,13 @@ def test_an_encoder_error_surfaces_on_the_callers_thread(checker, one_thread, mo
     monkeypatch.undo()
     again = checker.check(LONG_POST)  # nothing left stuck
     assert again.model_dump_json() == one_thread.check(LONG_POST).model_dump_json()
+
+
+def test_without_a_spare_core_everything_runs_on_the_callers_thread(checker, monkeypatch):
+    monkeypatch.setattr(engine, "spare_core", lambda: False)
+    classifier = classifier_of(checker)
+    assert checker._helper.start(checker.detectors, ["a post"]) == (None, None)
+    alone = checker.check(LONG_POST).model_dump_json()
+    monkeypatch.setattr(engine, "spare_core", lambda: True)
+    assert checker.check(LONG_POST).model_dump_json() == alone
+    assert isinstance(classifier.encoder, EncodedAhead)
