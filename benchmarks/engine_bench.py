@@ -7,7 +7,11 @@ Prints:
 - cold wall time of `postcheck check "<draft>"` (a new process each time), beside a
   presidio-only one-shot script on the same draft, run alternately;
 - warm per-post latency (median, p95) and posts/s for postcheck's Checker and for
-  presidio's AnalyzerEngine.analyze alone (same spaCy model, same posts), and the ratio;
+  presidio's AnalyzerEngine.analyze alone (same spaCy model, same posts), and the ratio:
+  both processes stay loaded and check the posts slice by slice, taking turns, so a
+  change in the machine's load (it is shared) falls on both sides alike;
+- the same for postcheck with all of the classifier's encoding on the caller's thread (as
+  before its encoder had a second thread), in the same turns;
 - peak memory (max RSS) of a process doing each.
 Each side runs in its own process so their imports and memory don't mix.
 No assertions: these are measurements to read, not tests.
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -35,16 +40,21 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def worker(kind: str, n: int) -> None:
-    """Run one side in this process and print a JSON line of figures."""
+    """Run one side in this process: load, warm up, then check the slices of the posts
+    that the parent asks for on stdin (`START END`), answering each with a JSON line of
+    per-post seconds; an empty line ends it with a JSON line of figures."""
     sys.path.insert(0, str(HERE))
     from sample_posts import sample_posts
 
     posts = sample_posts(n)
     started = time.perf_counter()
-    if kind == "postcheck":
+    if kind.startswith("postcheck"):
         from postcheck.engine import Checker
 
         checker = Checker()
+        if kind == "postcheck-1thread":  # no second thread for the encoder, as before
+            classifier = next(d for d in checker.detectors if d.name == "classifier")
+            classifier.encoder = classifier.encoder.inner
         run = checker.check
     else:
         os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
@@ -65,23 +75,55 @@ def worker(kind: str, n: int) -> None:
     load_s = time.perf_counter() - started
     for text in posts[:20]:  # warm-up
         run(text)
-    times = []
-    for text in posts:
-        t0 = time.perf_counter()
-        run(text)
-        times.append(time.perf_counter() - t0)
-    print(
-        json.dumps(
-            {
-                "kind": kind,
-                "load_s": load_s,
-                "median_ms": statistics.median(times) * 1000,
-                "p95_ms": _percentile(times, 0.95) * 1000,
-                "posts_per_s": len(times) / sum(times),
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            }
-        )
-    )
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            break
+        start, end = map(int, line.split())
+        times = []
+        for text in posts[start:end]:
+            t0 = time.perf_counter()
+            run(text)
+            times.append(time.perf_counter() - t0)
+        print(json.dumps(times), flush=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"kind": kind, "load_s": load_s, "peak_rss_mb": peak}), flush=True)
+
+
+def warm(n: int, slice_size: int) -> dict[str, dict]:
+    """Both sides in their own processes, checking the same posts slice by slice,
+    alternately (which goes first varies), so both meet the same machine."""
+    procs: dict[str, subprocess.Popen] = {}
+    times: dict[str, list[float]] = {"presidio": [], "postcheck": [], "postcheck-1thread": []}
+    rng = random.Random(5)
+    try:
+        for kind in times:  # one after the other, so each loads alone
+            procs[kind] = subprocess.Popen(
+                [sys.executable, __file__, "--worker", kind, "--posts", str(n)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            json.loads(procs[kind].stdout.readline())  # loaded and warm
+        for start in range(0, n, slice_size):
+            for kind in rng.sample(list(procs), len(procs)):
+                procs[kind].stdin.write(f"{start} {min(start + slice_size, n)}\n")
+                procs[kind].stdin.flush()
+                times[kind] += json.loads(procs[kind].stdout.readline())
+        results = {}
+        for kind, proc in procs.items():
+            proc.stdin.write("\n")
+            proc.stdin.flush()
+            results[kind] = json.loads(proc.stdout.readline())
+    finally:
+        for proc in procs.values():
+            proc.stdin.close()
+            proc.wait(timeout=60)
+    for kind, r in results.items():
+        t = times[kind]
+        r.update(median_ms=statistics.median(t) * 1000, p95_ms=_percentile(t, 0.95) * 1000,
+                 posts_per_s=len(t) / sum(t))  # fmt: skip
+    return results
 
 
 PRESIDIO_ONE_SHOT = """
@@ -122,7 +164,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--cold-runs", type=int, default=5)
-    parser.add_argument("--worker", choices=["postcheck", "presidio"], help=argparse.SUPPRESS)
+    parser.add_argument("--slice", type=int, default=50, help="posts per turn in the warm run")
+    parser.add_argument(
+        "--worker", choices=["postcheck", "postcheck-1thread", "presidio"], help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.posts)
@@ -136,26 +181,23 @@ def main() -> None:
               f" s, min {min(t):.2f} s, max {max(t):.2f} s")  # fmt: skip
     cold_ratio = statistics.median(cold["postcheck"]) / statistics.median(cold["presidio"])
     print(f"cold start: postcheck / presidio one-shot, median {cold_ratio:.2f}x")
-    results = {}
-    for kind in ("presidio", "postcheck"):
-        out = subprocess.run(
-            [sys.executable, __file__, "--worker", kind, "--posts", str(args.posts)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        results[kind] = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"\nwarm, one post at a time, {args.posts} varied posts:")
+    results = warm(args.posts, args.slice)
+    print(f"\nwarm, one post at a time, {args.posts} varied posts, alternately in slices of "
+          f"{args.slice} (each side in its own process):")  # fmt: skip
     print(f"{'':22}{'load s':>8}{'median ms':>11}{'p95 ms':>9}{'posts/s':>9}{'peak MB':>9}")
-    for kind, label in (("presidio", "presidio analyze alone"), ("postcheck", "postcheck Checker")):
+    rows = (("presidio", "presidio analyze alone"), ("postcheck", "postcheck Checker"),
+            ("postcheck-1thread", "  same, on one thread"))  # fmt: skip
+    for kind, label in rows:
         r = results[kind]
         print(
             f"{label:22}{r['load_s']:8.2f}{r['median_ms']:11.2f}{r['p95_ms']:9.2f}"
             f"{r['posts_per_s']:9.1f}{r['peak_rss_mb']:9.0f}"
         )
-    ratio = results["postcheck"]["median_ms"] / results["presidio"]["median_ms"]
-    mean_ratio = results["presidio"]["posts_per_s"] / results["postcheck"]["posts_per_s"]
-    print(f"\npostcheck / presidio per-post time: median {ratio:.2f}x, mean {mean_ratio:.2f}x")
+    print()
+    for kind, label in (("postcheck", "postcheck"), ("postcheck-1thread", "on one thread")):
+        ratio = results[kind]["median_ms"] / results["presidio"]["median_ms"]
+        mean_ratio = results["presidio"]["posts_per_s"] / results[kind]["posts_per_s"]
+        print(f"{label} / presidio per-post time: median {ratio:.2f}x, mean {mean_ratio:.2f}x")
 
 
 if __name__ == "__main__":

@@ -415,3 +415,22 @@ def test_a_long_posts_sentences_are_always_scored(checker, tmp_path):
     post = " ".join(["We had a lovely day at the farm with the class."] * 7)
     engine.check(post)
     assert len(backend.calls) == 2 and len(backend.calls[1]) == 7
+
+
+def test_evidence_on_the_same_words_comes_in_one_order_whatever_the_hash_seed(checker):
+    """A rule's phrase and its regex can match the same words with the same label; their
+    order in a finding was set order, which followed the process's hash seed."""
+    from postcheck.engine import _finding
+    from postcheck.schema import Hit
+
+    rule = checker.rules[0]
+    post = Post(text="Pulled a sickie on Friday")
+    for n in range(20):
+        hits = [
+            Hit(detector="patterns", label="x#1", start=0, end=15, score=1.0,
+                why=f"{kind} matched {n}", text="Pulled a sickie")
+            for kind in ("words", "regex")
+        ]  # fmt: skip
+        for given in (hits, hits[::-1]):
+            whys = [h.why for h in _finding(rule, post, given, "doubt").evidence]
+            assert whys == [f"regex matched {n}", f"words matched {n}"]

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import os
+import queue
+import threading
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from postcheck.config import Config, load_config
 from postcheck.detectors import Analysis
@@ -77,6 +81,9 @@ class Checker:
                 exc.args = (exc.message,)
             raise
         classifier = classifier or ClassifierDetector()
+        if not isinstance(classifier.encoder, EncodedAhead):
+            classifier.encoder = EncodedAhead(classifier.encoder)
+        self._helper = _EncodeHelper()
         #: each model's calibrated {label: {doubt, breach}}: rules' default thresholds
         self.calibrated: dict[str, dict[str, dict[str, float]]] = {
             "toxicity": dict(getattr(backend, "thresholds", {})),
@@ -178,13 +185,28 @@ class Checker:
     def _hits(self, posts: list[Post]) -> list[list[Hit]]:
         for post in posts:
             self.validate(post)
+        pieces = _pieces(posts)
         # spaCy keeps every new string it meets; the memory zone frees this batch's, so a
         # long scan does not grow. Docs never leave it: Hits hold plain copies.
         with self.nlp.memory_zone():
-            analyses_per_post = self._analyse(posts)
-            flat = [a for analyses in analyses_per_post for a in analyses]
-            for detector in self.detectors:
-                detector.detect(flat)
+            # The classifier's encoder (onnxruntime, which releases the GIL) starts on the
+            # pieces on a second thread while spaCy and the other detectors run here.
+            classifier, jobs = self._helper.start(self.detectors, [t for *_, t in pieces])
+            try:
+                analyses_per_post = self._analyse(posts, pieces)
+                flat = [a for analyses in analyses_per_post for a in analyses]
+                for detector in self.detectors:
+                    if detector is classifier:
+                        detector.encoder.serving(jobs)
+                        try:
+                            detector.detect(flat)
+                        finally:
+                            detector.encoder.serving(None)
+                    else:
+                        detector.detect(flat)
+            finally:
+                if jobs is not None:
+                    jobs.stop()  # what is left (nothing, unless a detector failed) is dropped
             return [
                 sorted(
                     (h for a in analyses for h in a.hits if self._not_allowed(h)),
@@ -193,13 +215,10 @@ class Checker:
                 for analyses in analyses_per_post
             ]
 
-    def _analyse(self, posts: list[Post]) -> list[list[Analysis]]:
-        """Normalise each post and build ONE spaCy Doc per chunk, with nlp.pipe."""
-        pieces: list[tuple[int, Normalised, int, str]] = []
-        for index, post in enumerate(posts):
-            norm = normalise(post.text)
-            for start, end in _chunks(norm.text):
-                pieces.append((index, norm, start, norm.text[start:end]))
+    def _analyse(
+        self, posts: list[Post], pieces: list[tuple[int, Normalised, int, str]]
+    ) -> list[list[Analysis]]:
+        """ONE spaCy Doc per piece (chunk of a normalised post), with nlp.pipe."""
         docs = self.nlp.pipe(text for *_, text in pieces)
         out: list[list[Analysis]] = [[] for _ in posts]
         for (index, norm, offset, _), doc in zip(pieces, docs, strict=True):
@@ -249,7 +268,10 @@ class Checker:
 
 
 def _finding(rule: Rule, post: Post, evidence: list[Hit], severity: str) -> Finding:
-    unique = sorted(set(evidence), key=lambda h: (h.start, h.end, h.detector, h.label))
+    # A total order: two Hits on the same words with the same label (a rule's phrase and
+    # its regex) came out in set order, which changes with the process's hash seed.
+    unique = sorted(set(evidence), key=lambda h: (h.start, h.end, h.detector, h.label, h.why,
+                                                  h.score, h.text))  # fmt: skip
     # Point at the most specific words: matched patterns or personal data before a
     # model's sentence-level score.
     located = (
@@ -297,6 +319,180 @@ def _without_echoes(findings: list[Finding]) -> list[Finding]:
         if not echoed:
             kept.append(f)
     return kept
+
+
+def _pieces(posts: list[Post]) -> list[tuple[int, Normalised, int, str]]:
+    """(post index, normalised post, offset, text) of each piece spaCy reads: the
+    normalised post, cut into chunks of at most CHUNK_CHARS."""
+    pieces = []
+    for index, post in enumerate(posts):
+        norm = normalise(post.text)
+        for start, end in _chunks(norm.text):
+            pieces.append((index, norm, start, norm.text[start:end]))
+    return pieces
+
+
+class EncodedAhead:
+    """The classifier's sentence encoder, sharing its work with a second thread.
+
+    While a batch of posts is checked, the texts the classifier asks to encode are jobs
+    of that batch's `_EncodeJobs`, taken by the Checker's helper thread (`_EncodeHelper`)
+    and by the caller's thread. The whole text of every piece is queued as spaCy starts, so it is
+    usually encoded by the time the classifier asks for it. Every text is encoded as
+    often as before, by the same encoder, whose vector for a text does not depend on the
+    other texts in its call; nothing is kept after the batch. Outside a batch, `encode`
+    is the encoder's own.
+    """
+
+    def __init__(self, encoder: Any):
+        self.inner = encoder
+        self._local = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        jobs: _EncodeJobs | None = getattr(self._local, "jobs", None)
+        if jobs is None or not texts:
+            return self.inner.encode(texts)
+        return jobs.vectors(texts)
+
+    def serving(self, jobs: _EncodeJobs | None) -> None:
+        """Route this thread's `encode` calls to `jobs` (None: to the encoder)."""
+        self._local.jobs = jobs
+
+
+class _EncodeJobs:
+    """Texts to encode for one batch of posts, taken by whichever thread is free."""
+
+    #: The most texts one thread takes at a time (one encoder call).
+    CHUNK = 8
+
+    def __init__(self, encoder: Any):
+        self.encoder = encoder
+        self._cond = threading.Condition()
+        self._texts: list[str] = []
+        self._vectors: dict[int, Any] = {}
+        self._pending: list[int] = []
+        self._unclaimed: dict[str, list[int]] = {}  # queued ahead, not yet asked for
+        self._error: BaseException | None = None
+        self.closed = False  # no more jobs will come
+
+    def ahead(self, texts: list[str]) -> None:
+        """Queue texts the classifier will ask for (the pieces' whole texts)."""
+        with self._cond:
+            for text in texts:
+                self._unclaimed.setdefault(text, []).append(self._add(text))
+            self._cond.notify_all()
+
+    def vectors(self, texts: Sequence[str]) -> Any:
+        """The vectors of `texts`: queued ahead, or queued now; this thread works on the
+        queue until every one of them is encoded."""
+        import numpy as np
+
+        with self._cond:
+            ids = []
+            for text in texts:
+                queued = self._unclaimed.get(text)
+                ids.append(queued.pop(0) if queued else self._add(text))
+            self._cond.notify_all()
+        self.work()
+        with self._cond:
+            while self._error is None and any(i not in self._vectors for i in ids):
+                self._cond.wait()
+            if self._error is not None:
+                raise self._error
+            return np.stack([self._vectors[i] for i in ids])
+
+    def work(self, until_closed: bool = False) -> None:
+        """Encode queued texts until none is left (`until_closed`: until no more can
+        come). An encoder error is kept for `vectors` to raise on the classifier's thread
+        (the caller's)."""
+        while True:
+            with self._cond:
+                while until_closed and not self._pending and not self.closed:
+                    self._cond.wait()
+                if not self._pending or self._error is not None:
+                    return
+                take = min(self.CHUNK, max(1, (len(self._pending) + 1) // 2))
+                chunk, self._pending = self._pending[:take], self._pending[take:]
+            try:
+                encoded = self.encoder.encode([self._texts[i] for i in chunk])
+            except BaseException as exc:
+                with self._cond:
+                    self._error = exc
+                    self._cond.notify_all()
+                return
+            with self._cond:
+                self._vectors.update(zip(chunk, encoded, strict=True))
+                self._cond.notify_all()
+
+    def stop(self) -> None:
+        """No more jobs: the ones not taken yet are dropped (nobody will ask for them)."""
+        with self._cond:
+            self.closed = True
+            self._pending = []
+            self._cond.notify_all()
+
+    def _add(self, text: str) -> int:
+        self._texts.append(text)
+        self._pending.append(len(self._texts) - 1)
+        return len(self._texts) - 1
+
+
+class _EncodeHelper:
+    """A Checker's second thread, which encodes each batch's texts for the classifier.
+
+    `start` queues the pieces' whole texts and hands the batch's jobs to the thread, which
+    works on them while spaCy reads the same pieces on the caller's thread, then takes
+    whatever the classifier queues (a long post's sentences) beside the caller's thread,
+    until the batch's jobs are stopped. The classifier itself runs on the caller's thread,
+    in its turn among the detectors. One thread per Checker and process, started on the
+    first batch and ended when the Checker is garbage-collected. Only while the machine
+    has a core to spare (`spare_core`): otherwise everything runs on the caller's thread."""
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[_EncodeJobs | None] | None = None
+        self._pid = 0
+
+    def start(self, detectors: list[Any], texts: list[str]) -> tuple[Any, _EncodeJobs | None]:
+        """(the classifier, its jobs for this batch), or (None, None) without a classifier
+        whose encoder is an EncodedAhead."""
+        found = [d for d in detectors if isinstance(getattr(d, "encoder", None), EncodedAhead)]
+        if not found or not spare_core():
+            return None, None
+        jobs = _EncodeJobs(found[0].encoder.inner)
+        jobs.ahead(sorted(texts, key=len))  # similar lengths share a call
+        if self._queue is None or self._pid != os.getpid():  # none yet, or a forked copy
+            self._queue, self._pid = queue.SimpleQueue(), os.getpid()
+            threading.Thread(target=_help, args=(self._queue,), name="postcheck-encoder",
+                             daemon=True).start()  # fmt: skip
+            weakref.finalize(self, self._queue.put, None)
+        self._queue.put(jobs)
+        return found[0], jobs
+
+
+def spare_core() -> bool:
+    """Whether a core is free for the helper thread: more than one core for this process,
+    and a 1-minute load average (this check's own thread included) of at most one fewer.
+    On a machine whose cores are all busy (a scan with a worker per core, or other work),
+    the helper only took time from the caller's thread: measured 5-10% slower there, and
+    33-49% faster per post with a core free (benchmarks/threads_bench.py)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # Windows
+        return cores > 1
+    return cores > 1 and load <= cores - 1
+
+
+def _help(batches: queue.SimpleQueue[_EncodeJobs | None]) -> None:
+    """The helper thread: each batch's jobs in turn, until None."""
+    while (jobs := batches.get()) is not None:
+        jobs.work(until_closed=True)
 
 
 def _chunks(text: str) -> list[tuple[int, int]]:

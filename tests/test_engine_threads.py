@@ -1,0 +1,105 @@
+"""The classifier's encoder starts on a second thread beside spaCy and the other detectors
+and shares its work with the caller's thread: the verdicts are exactly those of running
+everything on one thread, and its errors surface on the caller's thread."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from postcheck import engine
+from postcheck.engine import Checker, EncodedAhead
+
+LONG_POST = (
+    "What a week it has been at Hillside. Year 5 visited the Science Museum on Monday and "
+    "loved the space gallery. On Wednesday the choir sang at the care home, and the "
+    "residents joined in with every song. Honestly Mr Green you are pathetic at your job. "
+    "Thank you to all the parents who helped with the cake sale!"
+)
+TEXTS = [
+    "Well done to Oliver Bennett in 4C who finally passed his reading test",
+    LONG_POST,
+    "Text me on 07700 900123 if your child is off tomorrow",
+    LONG_POST,  # the same text twice in one batch
+    "Lovely sunny sports day. " * 260,  # over 5,000 characters: analysed in two pieces
+    "Year 3 are at Bushy Park until 3pm today, come and find us",
+]
+
+
+@pytest.fixture(autouse=True)
+def a_spare_core(monkeypatch):
+    """The helper thread is used only with a core to spare; these tests need it always."""
+    monkeypatch.setattr(engine, "spare_core", lambda: True)
+
+
+def classifier_of(checker: Checker):
+    return next(d for d in checker.detectors if d.name == "classifier")
+
+
+@pytest.fixture(scope="module")
+def one_thread(checker):
+    """The same Checker, but with the classifier's plain encoder: everything on one thread."""
+    plain = Checker(checker.config, toxicity_backend=checker.detectors[2].backend,
+                    rules=checker.rules)  # fmt: skip
+    detector = classifier_of(plain)
+    detector.encoder = detector.encoder.inner
+    return plain
+
+
+def test_the_second_thread_gives_the_same_verdicts(checker, one_thread):
+    assert isinstance(classifier_of(checker).encoder, EncodedAhead)
+    helpers = []
+    for batch_size in (1, 4, 64, 1):
+        got = [v.model_dump_json() for v in checker.check_many(TEXTS, batch_size=batch_size)]
+        want = [v.model_dump_json() for v in one_thread.check_many(TEXTS, batch_size=batch_size)]
+        assert got == want
+        helpers.append([t for t in threading.enumerate() if t.name == "postcheck-encoder"])
+    assert all(h == helpers[0] for h in helpers)  # one helper thread, kept: none per batch
+
+
+def test_long_posts_are_read_sentence_by_sentence_on_the_second_thread(checker):
+    hits = [h for h in checker.hits(LONG_POST) if h.detector == "classifier"]
+    assert len(hits) == len(classifier_of(checker).labels())
+    assert any(h.text != LONG_POST for h in hits)  # a sentence scored highest somewhere
+
+
+def test_a_classifier_error_surfaces_and_only_loses_its_post(checker, monkeypatch):
+    detector = classifier_of(checker)
+    real = detector.detect
+
+    def detect(analyses):
+        if any("BOOM" in a.post.text for a in analyses):
+            raise RuntimeError("classifier bug")
+        return real(analyses)
+
+    monkeypatch.setattr(detector, "detect", detect)
+    got = []
+    with pytest.raises(RuntimeError, match="classifier bug"):
+        for verdict in checker.check_many(["one", "two", "BOOM", "four"]):
+            got.append(verdict.post.text)
+    assert got == ["one", "two"]
+
+
+def test_an_encoder_error_surfaces_on_the_callers_thread(checker, one_thread, monkeypatch):
+    encoder = classifier_of(checker).encoder.inner
+
+    def broken(texts):
+        raise RuntimeError("encoder broke")
+
+    monkeypatch.setattr(encoder, "encode", broken)
+    with pytest.raises(RuntimeError, match="encoder broke"):
+        checker.check(LONG_POST)
+    monkeypatch.undo()
+    again = checker.check(LONG_POST)  # nothing left stuck
+    assert again.model_dump_json() == one_thread.check(LONG_POST).model_dump_json()
+
+
+def test_without_a_spare_core_everything_runs_on_the_callers_thread(checker, monkeypatch):
+    monkeypatch.setattr(engine, "spare_core", lambda: False)
+    classifier = classifier_of(checker)
+    assert checker._helper.start(checker.detectors, ["a post"]) == (None, None)
+    alone = checker.check(LONG_POST).model_dump_json()
+    monkeypatch.setattr(engine, "spare_core", lambda: True)
+    assert checker.check(LONG_POST).model_dump_json() == alone
+    assert isinstance(classifier.encoder, EncodedAhead)
