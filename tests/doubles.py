@@ -48,3 +48,15 @@ class KeywordToxicity:
 
     def describe(self) -> dict:
         return {"name": self.name}
+
+
+def fail_on_marker(detector, monkeypatch, message: str, marker: str = "BOOM") -> None:
+    """Make `detector` raise RuntimeError(message) for any batch holding a post with `marker`."""
+    real = detector.detect
+
+    def detect(analyses):
+        if any(marker in a.post.text for a in analyses):
+            raise RuntimeError(message)
+        return real(analyses)
+
+    monkeypatch.setattr(detector, "detect", detect)

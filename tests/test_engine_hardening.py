@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from doubles import fail_on_marker
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -72,15 +73,7 @@ def test_a_post_object_with_surrogates_is_checked(checker):
 
 
 def test_a_failing_post_only_loses_itself(checker, monkeypatch):
-    detector = checker.detectors[0]
-    real = detector.detect
-
-    def detect(analyses):
-        if any("BOOM" in a.post.text for a in analyses):
-            raise RuntimeError("detector bug")
-        return real(analyses)
-
-    monkeypatch.setattr(detector, "detect", detect)
+    fail_on_marker(checker.detectors[0], monkeypatch, "detector bug")
     got = []
     with pytest.raises(RuntimeError, match="detector bug"):
         for verdict in checker.check_many(["one", "two", "BOOM", "four"]):

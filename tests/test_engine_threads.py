@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from doubles import fail_on_marker
 
 from postcheck import engine
 from postcheck.engine import Checker, EncodedAhead
@@ -65,15 +66,7 @@ def test_long_posts_are_read_sentence_by_sentence_on_the_second_thread(checker):
 
 
 def test_a_classifier_error_surfaces_and_only_loses_its_post(checker, monkeypatch):
-    detector = classifier_of(checker)
-    real = detector.detect
-
-    def detect(analyses):
-        if any("BOOM" in a.post.text for a in analyses):
-            raise RuntimeError("classifier bug")
-        return real(analyses)
-
-    monkeypatch.setattr(detector, "detect", detect)
+    fail_on_marker(classifier_of(checker), monkeypatch, "classifier bug")
     got = []
     with pytest.raises(RuntimeError, match="classifier bug"):
         for verdict in checker.check_many(["one", "two", "BOOM", "four"]):
