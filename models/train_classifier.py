@@ -66,6 +66,9 @@ BREACH_PRECISION = 0.9
 #: The rules' examples are few (about 500 among 20,000 rows) but hand-picked edge cases,
 #: near-misses above all; each counts this many times in training.
 RULE_EXAMPLE_WEIGHT = 5.0
+#: n-gram weights smaller than this are stored as 0: they move a logit by less than 0.01
+#: (the n-gram features are L2-normalised) and keep heads.npz under 2 MB.
+LEXICAL_FLOOR = 1e-3
 #: The highest threshold (the heads' scores reach 0.999 on some harmless posts).
 CAP = 0.999
 FLOOR = 0.2
@@ -381,7 +384,9 @@ def write(layers, lexical, kind: str, thresholds: dict, metrics: dict, out: Path
     arrays = {n: np.asarray(a, dtype=np.float16 if n.startswith("w") else np.float32)
               for n, a in zip(names, layers, strict=True)}  # fmt: skip
     if lexical is not None:
-        arrays["wh"] = np.asarray(lexical, dtype=np.float16)
+        wh = np.asarray(lexical, dtype=np.float16)
+        wh[np.abs(wh.astype(np.float32)) < LEXICAL_FLOOR] = 0  # compresses; moves a logit < 0.01
+        arrays["wh"] = wh
     meta_bytes = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     np.savez_compressed(out / "heads.npz", meta=meta_bytes, **arrays)
     lines = [
