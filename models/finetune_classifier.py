@@ -11,7 +11,9 @@ figures, so the two can be compared at the same false-alarm budget:
     .venv-train/bin/python models/finetune_classifier.py --layers 2 --epochs 3
 
 Only whole posts are read (no sentence segments), for baseline and fine-tuned alike.
-Nothing is written to the package; `--save DIR` keeps the trained layers for a later export.
+Nothing is written to the package: `--export FILE.onnx` writes the trained layers (int8
+ONNX, with reference vectors beside it) for `train_classifier.py --top-layers FILE.onnx`,
+which trains the shipped heads on them and ships both. `--save DIR` keeps the torch state.
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=8.0, help="unit vector times this -> head")
     ap.add_argument("--skip", nargs="*", default=[], help="leave out these corpus folders")
     ap.add_argument("--save", type=Path, help="write the trained state here (torch file)")
+    ap.add_argument(
+        "--export",
+        type=Path,
+        help="write the trained top layers as the encoder's ONNX file (int8) for postcheck.encoder",
+    )
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     random.seed(args.seed)
@@ -147,15 +154,19 @@ def main() -> None:
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=[g["lr"] for g in params], total_steps=max(steps, 1), pct_start=0.1
     )
-    order = list(range(len(rows)))
     top.train()
     step = 0
     while step < steps:
-        random.shuffle(order)
-        for start in range(0, len(order) - args.batch + 1, args.batch):
+        # Batches of similar length (shuffled within and between): little padding, and
+        # measured about twice as fast as random batches padded to their longest post.
+        order = sorted(range(len(rows)), key=lambda i: (len(cached[i]), random.random()))
+        batches = [order[s : s + args.batch] for s in range(0, len(order), args.batch)]
+        random.shuffle(batches)
+        for idx in batches:
             if step >= steps:
                 break
-            idx = order[start : start + args.batch]
+            if len(idx) < args.batch // 2:
+                continue
             logits = head(pooled([cached[i] for i in idx]) * args.scale)
             loss = loss_fn(logits, y[idx])
             opt.zero_grad()
@@ -188,10 +199,93 @@ def main() -> None:
         print(f"  {label:15s} P={pc['precision']:.2f} R={pc['recall']:.2f}")
     print(json.dumps({"layers": args.layers, "epochs": args.epochs, "validation": m,
                       "university": uni_rate}))  # fmt: skip
+    if args.export:
+        export_layers(top, args.export, reference_vectors(tok, enc, top, bottom))
     if args.save:
         args.save.mkdir(parents=True, exist_ok=True)
-        torch.save({"top": top.state_dict(), "head": head.state_dict(), "args": vars(args)},
-                   args.save / "finetuned.pt")  # fmt: skip
+        settings = {k: str(v) for k, v in vars(args).items()}
+        state = {"top": top.state_dict(), "head": head.state_dict(), "args": settings}
+        torch.save(state, args.save / "finetuned.pt")
+
+
+#: Texts whose vectors the export records, computed in torch at fp32, so that a test can
+#: check the shipped int8 pipeline (tests/test_encoder_top.py) against the trained one.
+REFERENCE_TEXTS = [
+    "Well done to Year 4 for a brilliant assembly this morning!",
+    "Some cultures just don't value education the way we do.",
+    "Ofsted are in next week, keep it to yourselves but we're expecting the worst",
+    "DM me your snap babe, our little secret x",
+    "Reminder: PE kits on Thursday please, and named water bottles.",
+]
+
+
+def reference_vectors(tok, enc, top, bottom: int) -> list[list[float]]:
+    """REFERENCE_TEXTS' sentence vectors: fp32 bottom layers, then `top`, mean-pooled."""
+    import torch
+
+    vectors = []
+    with torch.no_grad():
+        for text in REFERENCE_TEXTS:
+            b = tok([text], return_tensors="pt")
+            h = enc(**b, output_hidden_states=True).hidden_states[bottom]
+            additive = torch.zeros(1, 1, 1, h.shape[1])
+            for layer in top:
+                out = layer(h, attention_mask=additive)
+                h = out[0] if isinstance(out, tuple) else out
+            v = torch.nn.functional.normalize(h.mean(1), dim=-1)[0]
+            vectors.append([round(float(x), 6) for x in v])
+    return vectors
+
+
+def export_layers(top, out: Path, reference: list[list[float]] | None = None) -> None:
+    """Write `top`'s BERT layers as the ONNX file `postcheck.encoder.TopLayers` runs: inputs
+    `hidden` (the int8 model's states after its bottom layers) and `attention_mask`, output
+    the last hidden state; weights dynamically quantised to int8, as the base model's are."""
+    import tempfile
+
+    import onnx
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from postcheck.encoder import MODEL_SHA256
+
+    class Top(torch.nn.Module):
+        def __init__(self, layers):
+            super().__init__()
+            self.layers = layers
+
+        def forward(self, hidden, mask):
+            additive = (1.0 - mask.float())[:, None, None, :] * -1e9
+            for layer in self.layers:
+                out = layer(hidden, attention_mask=additive)
+                hidden = out[0] if isinstance(out, tuple) else out
+            return hidden
+
+    module = Top(top).eval()
+    axes = {0: "batch", 1: "tokens"}
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = Path(tmp) / "top.fp32.onnx"
+        torch.onnx.export(
+            module,
+            (torch.randn(2, 7, 384), torch.ones(2, 7, dtype=torch.int64)),
+            str(fp32),
+            input_names=["hidden", "attention_mask"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={"hidden": axes, "attention_mask": axes, "last_hidden_state": axes},
+            opset_version=17,
+            dynamo=False,
+        )
+        int8 = Path(tmp) / "top.int8.onnx"
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+        model = onnx.load(str(int8))
+    for key, value in (("layers", str(len(top))), ("base_sha256", MODEL_SHA256)):
+        model.metadata_props.add(key=key, value=value)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, str(out))
+    print(f"top layers written to {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    if reference is not None:
+        data = {"texts": REFERENCE_TEXTS, "vectors": reference}
+        out.with_suffix(".reference.json").write_text(json.dumps(data) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

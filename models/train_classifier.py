@@ -5,6 +5,11 @@ One command, CPU only (a few minutes on 2 cores):
     .venv/bin/pip install scikit-learn==1.9.1   # training only
     .venv/bin/python models/train_classifier.py [--data ../shared/eval/dev]
 
+Fine-tuned encoder layers (`models/finetune_classifier.py --export FILE.onnx`) are read
+with `--top-layers FILE.onnx`; the heads are then trained on that encoder's vectors, and
+writing to the package ships the layers beside the heads (`encoder-top.onnx`, pinned in
+src/postcheck/encoder.py). `--base` trains on the int8 model's own six layers instead.
+
 1. reads `models/data/drafts/train/` (never `test/`), split into train and validation by
    a hash of the text (`drafts.is_validation`), plus the rules' own examples as training
    rows (fail examples as their rule's category, pass examples as ok);
@@ -32,6 +37,7 @@ import argparse
 import hashlib
 import json
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -53,6 +59,9 @@ from postcheck.detectors.classifier import (  # noqa: E402
 
 OUT = ROOT / "src" / "postcheck" / "data" / "classifier"
 DETECTOR_PY = ROOT / "src" / "postcheck" / "detectors" / "classifier.py"
+ENCODER_PY = ROOT / "src" / "postcheck" / "encoder.py"
+TOP_FILE = OUT / "encoder-top.onnx"
+TOP_REFERENCE = ROOT / "tests" / "data" / "encoder_top_reference.json"
 CACHE = HERE / ".cache"
 HIDDEN = 256
 #: The MLP's L2 penalty (chosen with --compare on the validation split).
@@ -117,9 +126,12 @@ def normalised(texts: list[str]) -> list[str]:
 
 
 def encode_cached(texts: list[str], encoder) -> np.ndarray:
-    """Encoder vectors of the normalised texts, cached by text."""
+    """Encoder vectors of the normalised texts, cached by encoder and text."""
+    from postcheck.encoder import BASE_NAME
+
     CACHE.mkdir(exist_ok=True)
-    path = CACHE / "vectors.npz"
+    name = getattr(encoder, "name", BASE_NAME)
+    path = CACHE / ("vectors.npz" if name == BASE_NAME else f"vectors-{name}.npz")
     known: dict[str, np.ndarray] = {}
     if path.is_file():
         with np.load(path, allow_pickle=False) as npz:
@@ -251,13 +263,16 @@ class Segments:
         return out
 
 
-def choose_thresholds(val_scores, val_y, uni_scores) -> dict[str, dict[str, float]]:
+def choose_thresholds(val_scores, val_y, uni_scores, must_flag=None) -> dict[str, dict[str, float]]:
     """Per category: start at the best-F1 `doubt` threshold on validation, then, while the
     categories together flag more than OK_BUDGET of the validation ok drafts or UNI_BUDGET
     of the university posts, raise (by 0.01) the threshold whose raise clears the most
-    such false alarms per caught draft lost. `breach`: the lowest threshold at or above
-    `doubt` where validation precision reaches BREACH_PRECISION. Then slack left under
-    the budgets is spent (`_spend_slack`)."""
+    such false alarms per caught draft lost. `must_flag` (scores, targets) are the rules'
+    fail examples: no raise lifts a category above one of its examples' scores, and a
+    category is lowered to flag its examples where the budgets allow (they are the rules'
+    tests). `breach`: the lowest threshold at or above `doubt` where
+    validation precision reaches BREACH_PRECISION. Then slack left under the budgets is
+    spent (`_spend_slack`)."""
     ok_rows = val_y.sum(axis=1) == 0
     grid = np.round(np.arange(FLOOR, 0.991, 0.01), 2)
     doubt = np.zeros(len(CLASSIFIER_LABELS))
@@ -277,6 +292,14 @@ def choose_thresholds(val_scores, val_y, uni_scores) -> dict[str, dict[str, floa
     negatives = (
         np.vstack([val_scores[ok_rows], uni_scores]) if len(uni_scores) else (val_scores[ok_rows])
     )
+    # The rules' fail examples are their tests: no raise may lift a category above the
+    # score of one of its examples (a raise of another category clears the alarm instead).
+    ceiling = np.full(len(CLASSIFIER_LABELS), CAP)
+    if must_flag is not None:
+        for j in range(len(CLASSIFIER_LABELS)):
+            mine = must_flag[0][must_flag[1][:, j] == 1, j]
+            if len(mine):
+                ceiling[j] = max(doubt[j], np.floor(mine.min() * 1000) / 1000)
     while True:
         ok_rate, uni_rate = rates(doubt)
         if ok_rate <= OK_BUDGET and uni_rate <= UNI_BUDGET:
@@ -288,7 +311,7 @@ def choose_thresholds(val_scores, val_y, uni_scores) -> dict[str, dict[str, floa
             above = negatives[flagged_now & (negatives[:, j] >= doubt[j]), j]
             if not len(above):
                 continue
-            t = min(CAP, np.ceil((above.min() + 1e-6) * 1000) / 1000)
+            t = min(CAP, np.ceil((above.min() + 1e-6) * 1000) / 1000, ceiling[j])
             if t <= doubt[j]:
                 continue
             trial = doubt.copy()
@@ -303,6 +326,8 @@ def choose_thresholds(val_scores, val_y, uni_scores) -> dict[str, dict[str, floa
         if best is None:
             break
         doubt[best] = best_t
+    if must_flag is not None:
+        doubt = _honour_examples(doubt, *must_flag, rates)
     doubt = _spend_slack(doubt, val_scores, val_y, negatives, rates, caught)
     out = {}
     for j, label in enumerate(CLASSIFIER_LABELS):
@@ -316,6 +341,27 @@ def choose_thresholds(val_scores, val_y, uni_scores) -> dict[str, dict[str, floa
         breach = breach if breach is not None else min(CAP, max(doubt[j] + 0.15, 0.9))
         out[label] = {"doubt": round(float(doubt[j]), 3), "breach": round(max(breach, doubt[j]), 3)}
     return out
+
+
+def _honour_examples(doubt, scores, y, rates) -> np.ndarray:
+    """Lower each category to just below its lowest-scoring rule fail example, where that
+    keeps both budgets; say which categories moved and which examples stay missed."""
+    doubt = doubt.copy()
+    for j, label in enumerate(CLASSIFIER_LABELS):
+        below = scores[(y[:, j] == 1) & (scores[:, j] < doubt[j]), j]
+        if not len(below):
+            continue
+        t = max(FLOOR, np.floor(below.min() * 1000) / 1000)
+        trial = doubt.copy()
+        trial[j] = t
+        ok_rate, uni_rate = rates(trial)
+        if ok_rate <= OK_BUDGET and uni_rate <= UNI_BUDGET:
+            print(f"  {label}: doubt {doubt[j]:.3f} -> {t:.3f} for {len(below)} rule example(s)")
+            doubt = trial
+        else:
+            print(f"  {label}: {len(below)} rule example(s) under doubt {doubt[j]:.3f} "
+                  f"(lowest {below.min():.3f}); lowering would break a budget")  # fmt: skip
+    return doubt
 
 
 def _spend_slack(doubt, val_scores, val_y, negatives, rates, caught) -> np.ndarray:
@@ -371,12 +417,12 @@ def evaluate(scores, y, thresholds, level: str = "doubt") -> dict:
     }
 
 
-def write(layers, lexical, kind: str, thresholds: dict, metrics: dict, out: Path) -> str:
+def write(layers, lexical, kind: str, thresholds: dict, metrics: dict, out: Path, encoder) -> str:
     out.mkdir(parents=True, exist_ok=True)
     meta = {
         "format": HEADS_FORMAT,
         "labels": list(CLASSIFIER_LABELS),
-        "encoder": "all-MiniLM-L6-v2-int8",
+        "encoder": encoder.name,
         "hidden": HIDDEN if kind.startswith("mlp") else 0,
         "lexical": lexical is not None,
     }
@@ -406,6 +452,20 @@ def write(layers, lexical, kind: str, thresholds: dict, metrics: dict, out: Path
         encoding="utf-8",
     )
     (HERE / "classifier_metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
+    if encoder.top is not None and Path(encoder.top.path).resolve() != TOP_FILE.resolve():
+        shutil.copyfile(encoder.top.path, TOP_FILE)  # the heads need these layers: ship both
+        reference = Path(encoder.top.path).with_suffix(".reference.json")
+        if reference.is_file():  # the export's own vectors, for tests/test_encoder_top.py
+            shutil.copyfile(reference, TOP_REFERENCE)
+    pinned = f'"{encoder.top.sha256}"' if encoder.top is not None else "None"
+    source = ENCODER_PY.read_text(encoding="utf-8")
+    ENCODER_PY.write_text(
+        re.sub(r"TOP_LAYERS_SHA256: str \| None = (None|\"[0-9a-f]{64}\")",
+               f"TOP_LAYERS_SHA256: str | None = {pinned}", source),
+        encoding="utf-8",
+    )  # fmt: skip
+    if encoder.top is None and TOP_FILE.is_file():
+        TOP_FILE.unlink()
     return digest
 
 
@@ -423,9 +483,18 @@ def main() -> None:
     parser.add_argument("--compare", action="store_true", help="train both kinds; write nothing")
     parser.add_argument("--no-rule-examples", action="store_true")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--top-layers",
+        type=Path,
+        help="fine-tuned top layers (finetune_classifier.py --export) to train the heads on; "
+        "with the default --out they are shipped beside the heads (default: the shipped ones)",
+    )
+    parser.add_argument(
+        "--base", action="store_true", help="the int8 encoder's own layers, no fine-tuned ones"
+    )
     args = parser.parse_args()
 
-    from postcheck.encoder import load_encoder
+    from postcheck.encoder import Encoder, TopLayers, load_encoder
 
     started = time.time()
     train, val = drafts.training()
@@ -448,7 +517,11 @@ def main() -> None:
         rows += [(t, ()) for t in uni_train]
     weights = np.ones(len(rows))
     weights[len(train) : rule_rows_end] = RULE_EXAMPLE_WEIGHT
-    encoder = load_encoder()
+    if args.top_layers:
+        encoder = Encoder(top_layers=TopLayers(args.top_layers, sha256=None))
+    else:
+        encoder = Encoder(top_layers=None) if args.base else load_encoder()
+    print(f"encoder {encoder.name}")
     texts = normalised([t for t, _ in rows])
     x = encode_cached(texts, encoder)
     y = targets([c for _, c in rows])
@@ -464,13 +537,19 @@ def main() -> None:
     dev2_segments = Segments([d.text for d in dev2], encoder)
     uni_segments = Segments(uni, encoder)
     print(f"dev2 (separately written, thresholds only) {len(dev2)} drafts")
+    rule_fails = [(t, c) for t, c in rule_rows() if c] if not args.no_rule_examples else []
+    rule_segments = Segments([t for t, _ in rule_fails], encoder)
+    rule_y = targets([c for _, c in rule_fails])
     for kind in VARIANTS if args.compare else [args.head]:
         layers, lexical = train_heads(kind, x, y, texts, weights=weights)
-        heads = Heads.from_arrays(list(CLASSIFIER_LABELS), layers, lexical)
+        heads = Heads.from_arrays(list(CLASSIFIER_LABELS), layers, lexical, encoder.name)
         val_scores = val_segments.scores(heads)
         dev2_scores = dev2_segments.scores(heads)
         uni_scores = uni_segments.scores(heads)
-        thresholds = choose_thresholds(np.vstack([val_scores, dev2_scores]), calib_y, uni_scores)
+        must_flag = (rule_segments.scores(heads), rule_y) if rule_fails else None
+        thresholds = choose_thresholds(
+            np.vstack([val_scores, dev2_scores]), calib_y, uni_scores, must_flag
+        )
         doubt = evaluate(val_scores, val_y, thresholds, "doubt")
         on_dev2 = evaluate(dev2_scores, dev2_y, thresholds, "doubt") if len(dev2) else None
         uni_doubt = float(
@@ -493,7 +572,7 @@ def main() -> None:
                   f"  dev2 P={d2['precision']:.2f} R={d2['recall']:.2f}"
                   f"  doubt {t['doubt']:.2f} breach {t['breach']:.2f}")  # fmt: skip
         if not args.compare:
-            digest = write(layers, lexical, kind, thresholds, results[kind], args.out)
+            digest = write(layers, lexical, kind, thresholds, results[kind], args.out, encoder)
             print(f"\nwrote {args.out}/heads.npz (sha256 {digest}) and thresholds.yml")
     print(f"done in {time.time() - started:.0f} s")
 

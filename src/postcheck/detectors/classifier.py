@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import yaml
 
-from postcheck.encoder import DATA_DIR, Encoder, load_encoder
+from postcheck.encoder import BASE_NAME, DATA_DIR, Encoder, load_encoder
 from postcheck.errors import ModelError
 from postcheck.toxicity_backends.weights_file import WeightsFile
 
@@ -56,7 +56,7 @@ CLASSIFIER_LABELS: tuple[str, ...] = tuple(CATEGORY_CLAUSES)
 HEADS_FILE = DATA_DIR / "heads.npz"
 THRESHOLDS_FILE = DATA_DIR / "thresholds.yml"
 #: sha256 of the shipped heads; models/train_classifier.py writes the new value here.
-HEADS_SHA256 = "8b6d048d825a99f23d736f52fd2b99964570f57663169bea5ffa9f6225ddc594"
+HEADS_SHA256 = "0d65a78b5ecea328f17bf08921e667377dbfa956e01d2cdfb4aafaffab98bf1b"
 HEADS_FORMAT = 1
 #: Posts longer than this (and of more than one sentence) are also scored by sentence.
 LONG_POST_WORDS = 30
@@ -95,7 +95,7 @@ class Heads:
         arrays = weights.arrays(["meta"])
         meta = weights.meta(arrays["meta"], HEADS_FORMAT)
         self.labels: tuple[str, ...] = tuple(meta["labels"])
-        self.encoder: str = meta.get("encoder", Encoder.name)
+        self.encoder: str = meta.get("encoder", BASE_NAME)
         unknown = [label for label in self.labels if label not in CATEGORY_CLAUSES]
         if unknown:
             raise weights.error(f"unknown categories in the heads: {', '.join(unknown)}")
@@ -106,11 +106,15 @@ class Heads:
 
     @classmethod
     def from_arrays(
-        cls, labels: list[str], layers: list[np.ndarray], lexical: np.ndarray | None = None
+        cls,
+        labels: list[str],
+        layers: list[np.ndarray],
+        lexical: np.ndarray | None = None,
+        encoder: str = BASE_NAME,
     ) -> Heads:
         """Heads held in memory (models/train_classifier.py calibrates with these)."""
         heads = cls.__new__(cls)
-        heads.labels, heads.encoder = tuple(labels), Encoder.name
+        heads.labels, heads.encoder = tuple(labels), encoder
         heads.layers = [np.asarray(x, dtype=np.float32) for x in layers]
         heads.lexical = None if lexical is None else np.asarray(lexical, dtype=np.float32)
         return heads
@@ -178,6 +182,13 @@ class ClassifierDetector:
     ):
         self.encoder = encoder or load_encoder()
         self.heads = heads or load_heads()
+        if self.heads.encoder != self.encoder.name:
+            raise ModelError(
+                f"the classifier's heads were trained on the encoder {self.heads.encoder}, "
+                f"but the encoder loaded is {self.encoder.name}",
+                where=str(HEADS_FILE),
+                fix=RETRAIN,
+            )
         self.thresholds = thresholds if thresholds is not None else read_thresholds()
 
     def labels(self) -> set[str]:

@@ -1,0 +1,92 @@
+"""The encoder's fine-tuned top layers: the int8 graph cut below its own top layers, the
+fine-tuned layers run on the states there, and their file checked like every model file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from postcheck import encoder as enc
+from postcheck.detectors import classifier as clf
+from postcheck.errors import ModelError
+
+REFERENCE = Path(__file__).parent / "data" / "encoder_top_reference.json"
+shipped = pytest.mark.skipif(
+    enc.TOP_LAYERS_SHA256 is None, reason="this package ships no fine-tuned top layers"
+)
+
+
+def _run(model: bytes) -> list[np.ndarray]:
+    session = enc._session(model, 1)
+    ids = np.array([[101, 2204, 2154, 102]])
+    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+    feed["token_type_ids"] = np.zeros_like(ids)
+    return [session.get_outputs(), session.run(None, feed)]
+
+
+def test_cutting_the_graph_keeps_only_what_the_new_output_needs():
+    data = enc.model_file().read_bytes()
+    cut = enc.with_output(data, "layer_norm_8")
+    assert len(data) - len(cut) > 3_000_000  # two layers of int8 weights (1.8 MB each) gone
+    outputs, (hidden,) = _run(cut)
+    assert [o.name for o in outputs] == ["layer_norm_8"]
+    assert hidden.shape == (1, 4, 384)
+    _, (last,) = _run(data)
+    assert not np.allclose(hidden, last, atol=1e-2)  # a lower layer's states, not the last
+
+
+def test_cutting_at_a_tensor_that_does_not_exist_is_refused():
+    with pytest.raises(ValueError, match="no node"):
+        enc.with_output(enc.model_file().read_bytes(), "layer_norm_99")
+
+
+@shipped
+def test_the_shipped_pipeline_gives_the_vectors_the_layers_were_trained_to_give():
+    """Reference vectors were computed in torch at fp32 when the layers were exported;
+    the shipped int8 pipeline must agree, and the base model alone must not."""
+    reference = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    expected = np.array(reference["vectors"])
+    shipped_vectors = enc.load_encoder().encode(reference["texts"])
+    base_vectors = enc.Encoder(top_layers=None).encode(reference["texts"])
+    assert ((shipped_vectors * expected).sum(axis=1) > 0.98).all()
+    assert ((base_vectors * expected).sum(axis=1) < 0.9).all()
+
+
+@shipped
+def test_the_heads_name_the_encoder_they_were_trained_on():
+    assert clf.load_heads().encoder == enc.load_encoder().name
+    assert enc.load_encoder().name.startswith(enc.BASE_NAME + "+top")
+    with pytest.raises(ModelError) as err:
+        clf.ClassifierDetector(encoder=enc.Encoder(top_layers=None))
+    assert "trained on the encoder" in err.value.message
+    assert "train_classifier.py" in err.value.fix
+
+
+@shipped
+def test_replaced_top_layers_are_refused(tmp_path):
+    copy = tmp_path / "encoder-top.onnx"
+    shutil.copy(enc.TOP_LAYERS_FILE, copy)
+    with copy.open("ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(ModelError) as err:
+        enc.TopLayers(copy)
+    assert "sha256" in err.value.message and str(copy) in err.value.where
+    with pytest.raises(ModelError, match="missing"):
+        enc.TopLayers(tmp_path / "none.onnx")
+
+
+@shipped
+def test_top_layers_must_say_which_base_model_they_read(tmp_path, monkeypatch):
+    data = enc.TOP_LAYERS_FILE.read_bytes()
+    other = tmp_path / "other-base.onnx"
+    other.write_bytes(data.replace(enc.MODEL_SHA256.encode(), b"0" * 64))
+    with pytest.raises(ModelError, match="another base model"):
+        enc.TopLayers(other, sha256=None)
+    garbage = tmp_path / "garbage.onnx"
+    garbage.write_bytes(b"not onnx at all")
+    with pytest.raises(ModelError, match="cannot load"):
+        enc.TopLayers(garbage, sha256=None)
