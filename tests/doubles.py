@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
+from pathlib import Path
 
 from postcheck.toxicity_backends import TOXICITY_LABELS
 
@@ -60,3 +62,13 @@ def fail_on_marker(detector, monkeypatch, message: str, marker: str = "BOOM") ->
         return real(analyses)
 
     monkeypatch.setattr(detector, "detect", detect)
+
+
+def tampered_copy(source: Path, folder: Path) -> Path:
+    """A copy of a model file in `folder` with one byte appended (its sha256 no longer
+    matches the pinned one)."""
+    copy = folder / source.name
+    shutil.copy(source, copy)
+    with copy.open("ab") as fh:
+        fh.write(b"\0")
+    return copy

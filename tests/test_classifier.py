@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 import pytest
+from doubles import tampered_copy
 
 from postcheck.detectors import classifier as clf
 from postcheck.encoder import VOCAB_FILE, Encoder, load_encoder, model_file
@@ -52,10 +51,7 @@ def test_the_model_file_is_the_pinned_package_file():
 
 
 def test_replaced_heads_are_refused(tmp_path):
-    copy = tmp_path / "heads.npz"
-    shutil.copy(clf.HEADS_FILE, copy)
-    with copy.open("ab") as fh:
-        fh.write(b"\0")
+    copy = tampered_copy(clf.HEADS_FILE, tmp_path)
     with pytest.raises(ModelError) as err:
         clf.Heads(copy)
     assert "sha256" in err.value.message and "train_classifier.py" in err.value.message

@@ -4,11 +4,11 @@ fine-tuned layers run on the states there, and their file checked like every mod
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from doubles import tampered_copy
 
 from postcheck import encoder as enc
 from postcheck.detectors import classifier as clf
@@ -68,10 +68,7 @@ def test_the_heads_name_the_encoder_they_were_trained_on():
 
 @shipped
 def test_replaced_top_layers_are_refused(tmp_path):
-    copy = tmp_path / "encoder-top.onnx"
-    shutil.copy(enc.TOP_LAYERS_FILE, copy)
-    with copy.open("ab") as fh:
-        fh.write(b"\0")
+    copy = tampered_copy(enc.TOP_LAYERS_FILE, tmp_path)
     with pytest.raises(ModelError) as err:
         enc.TopLayers(copy)
     assert "sha256" in err.value.message and str(copy) in err.value.where
