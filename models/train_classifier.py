@@ -130,7 +130,7 @@ def encode_cached(texts: list[str], encoder) -> np.ndarray:
     from postcheck.encoder import BASE_NAME
 
     CACHE.mkdir(exist_ok=True)
-    name = getattr(encoder, "name", BASE_NAME)
+    name = encoder.name
     path = CACHE / ("vectors.npz" if name == BASE_NAME else f"vectors-{name}.npz")
     known: dict[str, np.ndarray] = {}
     if path.is_file():

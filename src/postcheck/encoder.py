@@ -16,6 +16,7 @@ int8 file on disk is never changed; the graph's own top layers are pruned, never
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -24,7 +25,6 @@ from pathlib import Path
 import numpy as np
 
 from postcheck.errors import ModelError
-from postcheck.toxicity_backends.weights_file import sha256_file
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "classifier"
 VOCAB_FILE = DATA_DIR / "minilm-vocab.txt"
@@ -228,34 +228,36 @@ class Encoder:
         if self.top is not None:
             self.name += f"+top{len(self.top)}-{self.top.sha256[:12]}"
         path = Path(model_path) if model_path else model_file()
+        model = b""
         for file, expected, what in (
             (path, MODEL_SHA256, "the sentence encoder's model file"),
             (VOCAB_FILE, VOCAB_SHA256, "the sentence encoder's vocabulary"),
         ):
             if not file.is_file():
                 raise ModelError(f"{what} is missing", where=str(file), fix=REINSTALL)
-            if sha256_file(file) != expected:
+            data = file.read_bytes()  # read once: hashed here, then loaded from memory
+            if hashlib.sha256(data).hexdigest() != expected:
                 raise ModelError(
                     f"{what} does not have the expected sha256 {expected} (corrupt or replaced)",
                     where=str(file),
                     fix=REINSTALL,
                 )
+            model = model or data
         self.path = path
         self.tokenizer = BertWordPieceTokenizer(str(VOCAB_FILE), lowercase=True)
         self.tokenizer.enable_truncation(MAX_TOKENS)
         threads = threads or int(os.environ.get("POSTCHECK_ENCODER_THREADS", "1"))
-        model: str | bytes = str(path)
         if self.top is not None:
             # Layer k's output is the graph's LayerNorm number 2k (0 is the embeddings').
             output = f"layer_norm_{2 * (LAYERS - len(self.top))}"
-            data = path.read_bytes()
-            if output.encode() not in data:
+            try:
+                model = with_output(model, output)
+            except ValueError as exc:
                 raise ModelError(
-                    f"the sentence encoder's model has no tensor {output} for the top layers",
+                    f"the sentence encoder's model cannot be cut for the top layers: {exc}",
                     where=str(path),
                     fix=REINSTALL,
-                )
-            model = with_output(data, output)
+                ) from exc
         self.session = _session(model, threads)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
