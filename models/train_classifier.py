@@ -231,29 +231,27 @@ def train_heads(
 
 
 class Segments:
-    """The texts the detector reads for each post (the post, and in a long post each
-    sentence), encoded once, so that many heads can be scored as the engine scores them."""
+    """The vectors the detector reads for each post (the post, and in a long post each
+    sentence, pooled from the same encoder pass: `Encoder.encode_segments`), computed once,
+    so that many heads can be scored as the engine scores them."""
 
     def __init__(self, texts: list[str], encoder):
-        from postcheck.detectors import Analysis
-        from postcheck.detectors.classifier import segments
-        from postcheck.engine import load_nlp
+        from postcheck.detectors.classifier import text_segments
         from postcheck.normalise import normalise
-        from postcheck.schema import Post
 
-        nlp = load_nlp()
-        owners, pieces = [], []
-        norms = [normalise(t) for t in texts]
-        for i, (t, n, doc) in enumerate(zip(texts, norms, nlp.pipe(n.text for n in norms),
-                                            strict=True)):  # fmt: skip
-            analysis = Analysis(post=Post(text=t), normalised=n, doc=doc)
-            for start, end in segments(analysis):
+        norms = [normalise(t).text for t in texts]
+        owners, pieces, rows = [], [], []
+        spans = [text_segments(n)[1:] for n in norms]
+        vectors = encoder.encode_segments(norms, spans) if norms else []
+        for i, (n, sentences, matrix) in enumerate(zip(norms, spans, vectors, strict=True)):
+            for start, end in [(0, len(n)), *sentences]:
                 owners.append(i)
-                pieces.append(analysis.text[start:end])
+                pieces.append(n[start:end])
+            rows.append(matrix)
         self.n = len(texts)
         self.owners = np.array(owners, dtype=int)
         self.pieces = pieces
-        self.vectors = encode_cached(pieces, encoder) if pieces else np.zeros((0, 384))
+        self.vectors = np.vstack(rows) if rows else np.zeros((0, 384), np.float32)
 
     def scores(self, heads: Heads) -> np.ndarray:
         """(posts, categories): each category's highest score over a post's segments."""

@@ -35,6 +35,36 @@ def test_the_encoder_keeps_the_order_of_texts_of_any_length(encoder):
     assert np.allclose(together, alone, atol=1e-3)
 
 
+def test_a_long_post_and_its_sentences_are_encoded_in_one_pass(encoder):
+    sentences = [
+        "What a lovely week at Hillside, the choir sang beautifully at the care home.",
+        "Mr Green is useless and everyone in the staffroom knows it.",
+        "Thanks to every parent who baked for the cake sale!",
+    ]
+    text = " ".join(sentences)
+    spans, start = [], 0
+    for sentence in sentences:
+        spans.append((start, start + len(sentence)))
+        start += len(sentence) + 1
+    (rows,) = encoder.encode_segments([text], [spans])
+    assert rows.shape == (4, 384)
+    assert np.allclose(rows[0], encoder.encode([text])[0], atol=1e-6)  # the whole post
+    assert np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-4)
+    alone = encoder.encode(sentences)
+    # each sentence's vector, pooled from the whole post's states, is nearest to that
+    # sentence read on its own
+    assert ((rows[1:] @ alone.T).argmax(axis=1) == [0, 1, 2]).all()
+
+
+def test_a_sentence_past_the_encoders_reach_is_encoded_on_its_own(encoder):
+    first = "Lovely sunny sports day on the field. " * 40  # far over MAX_TOKENS tokens
+    last = "Ring me on my own mobile tonight about Ellie."
+    text = first + last
+    (rows,) = encoder.encode_segments([text], [[(0, 37), (len(first), len(text))]])
+    assert np.allclose(rows[2], encoder.encode([last])[0], atol=1e-6)
+    assert not np.allclose(rows[1], encoder.encode([text[:37]])[0], atol=1e-3)  # in context
+
+
 def test_a_replaced_model_file_is_refused(tmp_path):
     fake = tmp_path / "model.onnx"
     fake.write_bytes(b"not the model")
@@ -175,3 +205,30 @@ def test_personal_data_beside_an_unsure_classifier_does_not_make_a_breach(real_c
     words = Hit(detector="patterns", label="pupil_sensitive_details#1", start=4, end=9,
                 score=1.0, text="has x")  # fmt: skip
     assert real_checker._severity(rule, [name, words]) == "breach"
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        (
+            "Well done Year 5. Thanks to Mrs. Patel and Dr. Shah! See you there?",
+            ["Well done Year 5.", "Thanks to Mrs. Patel and Dr. Shah!", "See you there?"],
+        ),
+        (
+            "Lovely day…  Thanks all\n\n- cake sale Friday ",
+            ["Lovely day…", "Thanks all", "- cake sale Friday"],
+        ),
+        ("one sentence with no stop", ["one sentence with no stop"]),
+        ("  \n ", []),
+    ],
+)
+def test_the_classifier_cuts_sentences_from_the_text_alone(text, sentences):
+    assert [text[s:e] for s, e in clf.sentence_spans(text)] == sentences
+
+
+def test_only_a_long_post_of_several_sentences_is_read_by_sentence():
+    short = "Honestly Mr Green, you are pathetic. Year 9 deserve better."
+    assert clf.text_segments(short) == [(0, len(short))]
+    long = "We had a lovely day at the farm with the class today. " * 4
+    segments = clf.text_segments(long.strip())
+    assert segments[0] == (0, len(long.strip())) and len(segments) == 5

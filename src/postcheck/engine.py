@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import time
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from postcheck.config import Config, load_config
@@ -335,13 +337,13 @@ def _pieces(posts: list[Post]) -> list[tuple[int, Normalised, int, str]]:
 class EncodedAhead:
     """The classifier's sentence encoder, sharing its work with a second thread.
 
-    While a batch of posts is checked, the texts the classifier asks to encode are jobs
-    of that batch's `_EncodeJobs`, taken by the Checker's helper thread (`_EncodeHelper`)
-    and by the caller's thread. The whole text of every piece is queued as spaCy starts, so it is
-    usually encoded by the time the classifier asks for it. Every text is encoded as
-    often as before, by the same encoder, whose vector for a text does not depend on the
-    other texts in its call; nothing is kept after the batch. Outside a batch, `encode`
-    is the encoder's own.
+    While a batch of posts is checked, the pieces the classifier will encode (each with
+    its sentence spans, which come from the text alone) are jobs of that batch's
+    `_EncodeJobs`, queued as spaCy starts and taken by the Checker's helper thread
+    (`_EncodeHelper`) and by the caller's thread: they are usually encoded by the time the
+    classifier asks for them. Every piece is encoded once, by the same encoder, whose
+    vectors for a text do not depend on the other texts in its call; nothing is kept after
+    the batch. Outside a batch, `encode` and `encode_segments` are the encoder's own.
     """
 
     def __init__(self, encoder: Any):
@@ -351,50 +353,54 @@ class EncodedAhead:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def encode(self, texts: Sequence[str]) -> Any:
+    def encode_segments(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> list[Any]:
         jobs: _EncodeJobs | None = getattr(self._local, "jobs", None)
         if jobs is None or not texts:
-            return self.inner.encode(texts)
-        return jobs.vectors(texts)
+            return self.inner.encode_segments(texts, spans)
+        return jobs.vectors([(t, tuple(s)) for t, s in zip(texts, spans, strict=True)])
 
     def serving(self, jobs: _EncodeJobs | None) -> None:
-        """Route this thread's `encode` calls to `jobs` (None: to the encoder)."""
+        """Route this thread's `encode_segments` calls to `jobs` (None: to the encoder)."""
         self._local.jobs = jobs
 
 
-class _EncodeJobs:
-    """Texts to encode for one batch of posts, taken by whichever thread is free."""
+#: One encoder job: a piece's text and the sentence spans pooled beside the whole text.
+Job = tuple[str, tuple[tuple[int, int], ...]]
 
-    #: The most texts one thread takes at a time (one encoder call).
+
+class _EncodeJobs:
+    """Pieces to encode for one batch of posts, taken by whichever thread is free."""
+
+    #: The most pieces one thread takes at a time (one encoder call).
     CHUNK = 8
 
     def __init__(self, encoder: Any):
         self.encoder = encoder
         self._cond = threading.Condition()
-        self._texts: list[str] = []
+        self._jobs: list[Job] = []
         self._vectors: dict[int, Any] = {}
         self._pending: list[int] = []
-        self._unclaimed: dict[str, list[int]] = {}  # queued ahead, not yet asked for
+        self._unclaimed: dict[Job, list[int]] = {}  # queued ahead, not yet asked for
         self._error: BaseException | None = None
         self.closed = False  # no more jobs will come
 
-    def ahead(self, texts: list[str]) -> None:
-        """Queue texts the classifier will ask for (the pieces' whole texts)."""
+    def ahead(self, jobs: list[Job]) -> None:
+        """Queue pieces the classifier will ask for."""
         with self._cond:
-            for text in texts:
-                self._unclaimed.setdefault(text, []).append(self._add(text))
+            for job in jobs:
+                self._unclaimed.setdefault(job, []).append(self._add(job))
             self._cond.notify_all()
 
-    def vectors(self, texts: Sequence[str]) -> Any:
-        """The vectors of `texts`: queued ahead, or queued now; this thread works on the
-        queue until every one of them is encoded."""
-        import numpy as np
-
+    def vectors(self, jobs: Sequence[Job]) -> list[Any]:
+        """Each piece's vectors (`encode_segments`): queued ahead, or queued now; this
+        thread works on the queue until every one of them is encoded."""
         with self._cond:
             ids = []
-            for text in texts:
-                queued = self._unclaimed.get(text)
-                ids.append(queued.pop(0) if queued else self._add(text))
+            for job in jobs:
+                queued = self._unclaimed.get(job)
+                ids.append(queued.pop(0) if queued else self._add(job))
             self._cond.notify_all()
         self.work()
         with self._cond:
@@ -402,10 +408,10 @@ class _EncodeJobs:
                 self._cond.wait()
             if self._error is not None:
                 raise self._error
-            return np.stack([self._vectors[i] for i in ids])
+            return [self._vectors[i] for i in ids]
 
     def work(self, until_closed: bool = False) -> None:
-        """Encode queued texts until none is left (`until_closed`: until no more can
+        """Encode queued pieces until none is left (`until_closed`: until no more can
         come). An encoder error is kept for `vectors` to raise on the classifier's thread
         (the caller's)."""
         while True:
@@ -417,7 +423,9 @@ class _EncodeJobs:
                 take = min(self.CHUNK, max(1, (len(self._pending) + 1) // 2))
                 chunk, self._pending = self._pending[:take], self._pending[take:]
             try:
-                encoded = self.encoder.encode([self._texts[i] for i in chunk])
+                encoded = self.encoder.encode_segments(
+                    [self._jobs[i][0] for i in chunk], [self._jobs[i][1] for i in chunk]
+                )
             except BaseException as exc:
                 with self._cond:
                     self._error = exc
@@ -434,19 +442,19 @@ class _EncodeJobs:
             self._pending = []
             self._cond.notify_all()
 
-    def _add(self, text: str) -> int:
-        self._texts.append(text)
-        self._pending.append(len(self._texts) - 1)
-        return len(self._texts) - 1
+    def _add(self, job: Job) -> int:
+        self._jobs.append(job)
+        self._pending.append(len(self._jobs) - 1)
+        return len(self._jobs) - 1
 
 
 class _EncodeHelper:
     """A Checker's second thread, which encodes each batch's texts for the classifier.
 
-    `start` queues the pieces' whole texts and hands the batch's jobs to the thread, which
-    works on them while spaCy reads the same pieces on the caller's thread, then takes
-    whatever the classifier queues (a long post's sentences) beside the caller's thread,
-    until the batch's jobs are stopped. The classifier itself runs on the caller's thread,
+    `start` queues the pieces (with their sentence spans) and hands the batch's jobs to the
+    thread, which works on them while spaCy reads the same pieces on the caller's thread,
+    and beside the caller's thread once the classifier asks, until the batch's jobs are
+    stopped. The classifier itself runs on the caller's thread,
     in its turn among the detectors. One thread per Checker and process, started on the
     first batch and ended when the Checker is garbage-collected. Only while the machine
     has a core to spare (`spare_core`): otherwise everything runs on the caller's thread."""
@@ -462,7 +470,10 @@ class _EncodeHelper:
         if not found or not spare_core():
             return None, None
         jobs = _EncodeJobs(found[0].encoder.inner)
-        jobs.ahead(sorted(texts, key=len))  # similar lengths share a call
+        # every piece the classifier will ask for, with its sentence spans (from the text
+        # alone), so that the encoder works while spaCy reads the same pieces
+        ahead = [(text, found[0].spans_to_encode(text)) for text in texts]
+        jobs.ahead(sorted(ahead, key=lambda job: len(job[0])))  # similar lengths share a call
         if self._queue is None or self._pid != os.getpid():  # none yet, or a forked copy
             self._queue, self._pid = queue.SimpleQueue(), os.getpid()
             threading.Thread(target=_help, args=(self._queue,), name="postcheck-encoder",
@@ -472,21 +483,84 @@ class _EncodeHelper:
         return found[0], jobs
 
 
+class _CoreMeter:
+    """How many cores the machine's OTHER work keeps busy, from /proc/stat (all CPUs' busy
+    time) less this process's own CPU time (`os.times`: every thread), over the time since
+    the previous reading (at least `EVERY` seconds apart; in between, the last answer).
+    A previous reading older than `STALE` seconds is too old to say what runs now: None.
+
+    Unlike the load average, it does not count this process's own threads, which made a
+    busy Checker hand its helper thread back as soon as the helper had raised the load."""
+
+    EVERY = 0.5
+    STALE = 5.0
+    STAT = Path("/proc/stat")
+
+    def __init__(self) -> None:
+        self._last: tuple[float, float, float, float] | None = None
+        self._others: float | None = None
+        self._lock = threading.Lock()
+
+    def others(self) -> float | None:
+        """Cores busy with other work since the last reading; None when unknown."""
+        with self._lock:
+            now = time.monotonic()
+            if self._last is not None and now - self._last[0] < self.EVERY:
+                return self._others
+            reading = self._read(now)
+            if reading is None:
+                return None
+            previous, self._last = self._last, reading
+            if previous is None or now - previous[0] > self.STALE:
+                self._others = None
+                return None
+            _, busy0, total0, own0 = previous
+            _, busy1, total1, own1 = reading
+            if total1 > total0:  # all CPUs' ticks: the share of them, times the CPUs
+                other = max(0.0, (busy1 - busy0) - (own1 - own0))
+                self._others = other / (total1 - total0) * (os.cpu_count() or 1)
+            return self._others
+
+    def _read(self, now: float) -> tuple[float, float, float, float] | None:
+        try:
+            fields = self.STAT.read_text().split("\n", 1)[0].split()[1:]
+            ticks = [int(f) for f in fields]
+        except (OSError, ValueError):
+            return None
+        if len(ticks) < 5:
+            return None
+        hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        idle = ticks[3] + ticks[4]  # idle + iowait
+        total = sum(ticks[:8]) / hz  # guest time is already inside user
+        own = os.times()
+        return now, total - idle / hz, total, own.user + own.system
+
+
+_meter = _CoreMeter()
+
+
 def spare_core() -> bool:
     """Whether a core is free for the helper thread: more than one core for this process,
-    and a 1-minute load average (this check's own thread included) of at most one fewer.
-    On a machine whose cores are all busy (a scan with a worker per core, or other work),
-    the helper only took time from the caller's thread: measured 5-10% slower there, and
-    33-49% faster per post with a core free (benchmarks/threads_bench.py)."""
+    and the machine's other work (`_CoreMeter`; before its first interval, or where
+    /proc/stat is missing, the 1-minute load average) leaves one free beside this
+    process's own thread. On a machine whose cores are all busy (a scan with a worker per
+    core, or other work), the helper only took time from the caller's thread: measured
+    5-10% slower there, and 33-49% faster per post with a core free
+    (benchmarks/threads_bench.py)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
+    if cores < 2:
+        return False
+    others = _meter.others()
+    if others is not None:
+        return others <= cores - 1.5
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # Windows
-        return cores > 1
-    return cores > 1 and load <= cores - 1
+        return True
+    return load <= cores - 1
 
 
 def _help(batches: queue.SimpleQueue[_EncodeJobs | None]) -> None:

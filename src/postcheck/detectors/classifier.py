@@ -4,9 +4,10 @@ A frozen sentence encoder (all-MiniLM-L6-v2, int8 ONNX: `postcheck.encoder`) tur
 post into a vector; small trained heads (`data/classifier/heads.npz`, trained by
 `models/train_classifier.py` on the project's drafts corpus) give one probability per
 category. A post of more than LONG_POST_WORDS words and more than one sentence is also
-read sentence by sentence, and each category takes its highest score, so one bad sentence
-in a long friendly post is not averaged away; the Hit points at the words that scored
-highest (the whole post, or that sentence). Thresholds (`thresholds.yml`, per category:
+read sentence by sentence (each sentence's vector pooled from the same encoder pass over
+the whole post), and each category takes its highest score, so one bad sentence in a long
+friendly post is not averaged away; the Hit points at the words that scored highest (the
+whole post, or that sentence). Thresholds (`thresholds.yml`, per category:
 `doubt`, `breach`) were calibrated on the corpus's validation split and on benign
 institution posts: see models/CLASSIFIER_CARD.md.
 """
@@ -56,7 +57,7 @@ CLASSIFIER_LABELS: tuple[str, ...] = tuple(CATEGORY_CLAUSES)
 HEADS_FILE = DATA_DIR / "heads.npz"
 THRESHOLDS_FILE = DATA_DIR / "thresholds.yml"
 #: sha256 of the shipped heads; models/train_classifier.py writes the new value here.
-HEADS_SHA256 = "0d65a78b5ecea328f17bf08921e667377dbfa956e01d2cdfb4aafaffab98bf1b"
+HEADS_SHA256 = "9e8baf4dc896e1bd4b073e3e1eacb7f48c9fcdaf4edaa2f04f7720a883cc5c5f"
 HEADS_FORMAT = 1
 #: Posts longer than this (and of more than one sentence) are also scored by sentence.
 LONG_POST_WORDS = 30
@@ -156,16 +157,39 @@ def load_heads() -> Heads:
     return Heads()
 
 
-def segments(analysis: Analysis) -> list[tuple[int, int]]:
-    """The Doc character spans the classifier reads: the whole post, and in a long post
-    of several sentences each sentence too."""
-    from postcheck.detectors.toxicity import sentence_spans
+#: Where the classifier cuts a long post into sentences: after . ! ? or … and a space, and
+#: at line breaks. From the text alone (not spaCy's sentences), so that the encoder can
+#: start on a post's sentences while spaCy reads it (`postcheck.engine._EncodeHelper`).
+SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
+#: A piece ending in one of these (a title or abbreviation) runs on into the next one.
+RUNS_ON = re.compile(r"\b(?:Mr|Mrs|Ms|Mx|Dr|Miss|Prof|Rev|St|Sr|Jr|vs|etc|e\.g|i\.e|No)\.$",
+                     re.IGNORECASE)  # fmt: skip
 
-    text = analysis.text
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the text's sentences, whitespace trimmed (SENTENCE_BREAK, RUNS_ON)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for cut in [*SENTENCE_BREAK.finditer(text), None]:
+        end = cut.start() if cut else len(text)
+        piece = text[start:end]
+        if cut and RUNS_ON.search(piece):
+            continue  # "Mrs. Patel": the sentence goes on
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            spans.append((start + lead, start + len(piece.rstrip())))
+        if cut:
+            start = cut.end()
+    return spans
+
+
+def text_segments(text: str) -> list[tuple[int, int]]:
+    """The character spans the classifier reads in a text: the whole text, and in a long
+    text (more than LONG_POST_WORDS words) of several sentences each sentence too."""
     whole = [(0, len(text))]
     if len(text.split()) <= LONG_POST_WORDS:
         return whole
-    sentences = sentence_spans(analysis)
+    sentences = sentence_spans(text)
     return whole + sentences if len(sentences) > 1 else whole
 
 
@@ -194,6 +218,11 @@ class ClassifierDetector:
     def labels(self) -> set[str]:
         return set(CLASSIFIER_LABELS)
 
+    def spans_to_encode(self, text: str) -> tuple[tuple[int, int], ...]:
+        """The sentence spans `detect` pools for a piece whose text is `text` (beside the
+        whole text): `text_segments` less the whole."""
+        return tuple(text_segments(text)[1:])
+
     def score_texts(self, texts: list[str]) -> np.ndarray:
         """(len(texts), len(labels)) scores of whole texts (for training and benchmarks)."""
         return self.heads.scores(self.encoder.encode(texts), texts)
@@ -201,15 +230,18 @@ class ClassifierDetector:
     def detect(self, analyses: list[Analysis]) -> None:
         if not analyses:
             return
-        spans = [(i, s, e) for i, a in enumerate(analyses) for s, e in segments(a)]
-        rows = self.score_texts([analyses[i].text[s:e] for i, s, e in spans])
-        for j, label in enumerate(self.heads.labels):
-            best: dict[int, tuple[float, int, int]] = {}
-            for (i, start, end), score in zip(spans, rows[:, j], strict=True):
-                if i not in best or score > best[i][0]:
-                    best[i] = (float(score), start, end)
-            for i, (score, start, end) in best.items():
+        texts = [a.text for a in analyses]
+        spans = [self.spans_to_encode(text) for text in texts]
+        # one encoder pass per piece: the whole text's vector and its sentences' (pooled
+        # from the same token states)
+        vectors = self.encoder.encode_segments(texts, spans)
+        for analysis, text, sentences, rows in zip(analyses, texts, spans, vectors, strict=True):
+            where = [(0, len(text)), *sentences]
+            scores = self.heads.scores(rows, [text[s:e] for s, e in where])
+            for j, label in enumerate(self.heads.labels):
+                best = int(np.argmax(scores[:, j]))  # the first of equals: the whole text
+                start, end = where[best]
                 why = f"classifier: reads as `{label}` ({CATEGORY_CLAUSES[label]})"
-                analyses[i].hits.append(
-                    analyses[i].hit("classifier", label, start, end, score, why)
+                analysis.hits.append(
+                    analysis.hit("classifier", label, start, end, float(scores[best, j]), why)
                 )
