@@ -113,10 +113,16 @@ class FakeMachine:
         monkeypatch.setattr(engine.os, "cpu_count", lambda: 2)
         self.meter = engine._CoreMeter()
         self.meter.STAT = self.stat
+        self.meter.LOADAVG = tmp_path / "loadavg"
+        self.runnable = 1  # threads runnable at this instant, the one asking included
         self.write()
 
     def write(self):
         self.stat.write_text(f"cpu  {self.busy} 0 0 {self.idle} 0 0 0 0 0 0\ncpu0 1 2 3 4\n")
+        if self.runnable is None:  # no /proc/loadavg
+            self.meter.LOADAVG.unlink(missing_ok=True)
+        else:
+            self.meter.LOADAVG.write_text(f"0.50 0.40 0.30 {self.runnable}/123 4567\n")
 
     def run(self, seconds, own_cores, other_cores):
         """`seconds` pass with this process on `own_cores` and others on `other_cores`."""
@@ -129,26 +135,36 @@ class FakeMachine:
 
 def test_the_core_meter_does_not_count_this_process_own_threads(tmp_path, monkeypatch):
     machine = FakeMachine(tmp_path, monkeypatch)
-    assert machine.meter.others() is None  # no interval yet
-    machine.run(1.0, own_cores=1.9, other_cores=0.0)  # this process busy on both cores
+    assert machine.meter.others() == 0.0  # no interval yet: what runs at this instant
+    machine.run(0.9, own_cores=1.9, other_cores=0.0)  # this process busy on both cores
     assert machine.meter.others() == pytest.approx(0.0)
-    machine.run(1.0, own_cores=1.0, other_cores=1.0)  # another program on the other core
+    machine.run(0.9, own_cores=1.0, other_cores=1.0)  # another program on the other core
     assert machine.meter.others() == pytest.approx(1.0)
     machine.run(0.1, own_cores=1.0, other_cores=0.0)  # too soon to read again: as before
     assert machine.meter.others() == pytest.approx(1.0)
-    machine.run(60.0, own_cores=0.0, other_cores=0.0)  # a minute idle: stale, not known
-    assert machine.meter.others() is None
+    machine.runnable = 3  # a minute idle, then two other threads running at this instant
+    machine.run(60.0, own_cores=0.0, other_cores=0.0)
+    assert machine.meter.others() == 2.0  # the last interval is stale: the instant says
+    machine.runnable = None
+    machine.run(60.0, own_cores=0.0, other_cores=0.0)
+    assert machine.meter.others() is None  # nothing to go on (spare_core: the load average)
 
 
 def test_a_spare_core_is_one_that_other_work_leaves_free(tmp_path, monkeypatch):
     machine = FakeMachine(tmp_path, monkeypatch)
     monkeypatch.setattr(engine.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.setattr(engine, "_meter", machine.meter)
-    monkeypatch.setattr(engine.os, "getloadavg", lambda: (0.2, 0.2, 0.2))
-    assert REAL_SPARE_CORE()  # first reading: the load average says
-    machine.run(1.0, own_cores=2.0, other_cores=0.0)
+    assert REAL_SPARE_CORE()  # first reading: only this thread runs at this instant
+    machine.run(0.9, own_cores=2.0, other_cores=0.0)
     assert REAL_SPARE_CORE()  # this process's own two threads do not count
-    machine.run(1.0, own_cores=1.0, other_cores=1.0)
+    machine.run(0.9, own_cores=1.0, other_cores=1.0)
+    assert not REAL_SPARE_CORE()
+    machine.runnable = None  # no /proc
+    machine.run(5.0, own_cores=1.0, other_cores=0.0)
+    machine.meter.STAT = tmp_path / "missing"
+    monkeypatch.setattr(engine.os, "getloadavg", lambda: (0.2, 0.2, 0.2))
+    assert REAL_SPARE_CORE()  # the load average says
+    monkeypatch.setattr(engine.os, "getloadavg", lambda: (1.7, 1.2, 1.0))
     assert not REAL_SPARE_CORE()
     monkeypatch.setattr(engine.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     assert not REAL_SPARE_CORE()  # one core: nothing to spare

@@ -487,14 +487,17 @@ class _CoreMeter:
     """How many cores the machine's OTHER work keeps busy, from /proc/stat (all CPUs' busy
     time) less this process's own CPU time (`os.times`: every thread), over the time since
     the previous reading (at least `EVERY` seconds apart; in between, the last answer).
-    A previous reading older than `STALE` seconds is too old to say what runs now: None.
+    A previous reading older than `STALE` seconds is too old to say what runs now (a
+    teacher's checks come seconds apart): then the threads runnable at this instant
+    (/proc/loadavg's fourth field) less this one.
 
     Unlike the load average, it does not count this process's own threads, which made a
     busy Checker hand its helper thread back as soon as the helper had raised the load."""
 
     EVERY = 0.5
-    STALE = 5.0
+    STALE = 1.0
     STAT = Path("/proc/stat")
+    LOADAVG = Path("/proc/loadavg")
 
     def __init__(self) -> None:
         self._last: tuple[float, float, float, float] | None = None
@@ -512,14 +515,22 @@ class _CoreMeter:
                 return None
             previous, self._last = self._last, reading
             if previous is None or now - previous[0] > self.STALE:
-                self._others = None
-                return None
+                self._others = self._running_now()
+                return self._others
             _, busy0, total0, own0 = previous
             _, busy1, total1, own1 = reading
             if total1 > total0:  # all CPUs' ticks: the share of them, times the CPUs
                 other = max(0.0, (busy1 - busy0) - (own1 - own0))
                 self._others = other / (total1 - total0) * (os.cpu_count() or 1)
             return self._others
+
+    def _running_now(self) -> float | None:
+        """Threads runnable on the machine at this instant, less the one asking."""
+        try:
+            running = self.LOADAVG.read_text().split()[3].split("/")[0]
+            return max(0.0, int(running) - 1.0)
+        except (OSError, ValueError, IndexError):
+            return None
 
     def _read(self, now: float) -> tuple[float, float, float, float] | None:
         try:
@@ -541,12 +552,11 @@ _meter = _CoreMeter()
 
 def spare_core() -> bool:
     """Whether a core is free for the helper thread: more than one core for this process,
-    and the machine's other work (`_CoreMeter`; before its first interval, or where
-    /proc/stat is missing, the 1-minute load average) leaves one free beside this
-    process's own thread. On a machine whose cores are all busy (a scan with a worker per
-    core, or other work), the helper only took time from the caller's thread: measured
-    5-10% slower there, and 33-49% faster per post with a core free
-    (benchmarks/threads_bench.py)."""
+    and the machine's other work (`_CoreMeter`; where /proc is missing, the 1-minute load
+    average) leaves one free beside this process's own thread. On a machine whose cores
+    are all busy (a scan with a worker per core, or other work), the helper only took time
+    from the caller's thread: measured 5-10% slower there, and 33-49% faster per post with
+    a core free (benchmarks/threads_bench.py)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
