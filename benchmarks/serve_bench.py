@@ -8,8 +8,9 @@ models) and prints:
 
 1. warm `POST /api/check` for a 200-character draft: median and p95 over HTTP (httpx,
    one connection kept open), beside the same draft through `Checker.check` in this
-   process (the engine alone: the server's overhead is the difference), and one cold
-   `postcheck check` process for what a teacher paid before;
+   process (the engine alone: the server's overhead is the difference) and presidio's
+   `analyze` alone on the same draft (the peer: what any check pays at least), in slices
+   of 50 in turn, and one cold `postcheck check` process for what a teacher paid before;
 2. the review page of a synthetic scan (`--posts` posts of which `--flagged` are flagged,
    drawn from fewer distinct texts so that some repeat, as real accounts do): the time
    the server takes to read the scan, `GET /review` over HTTP (server + transfer), a
@@ -41,6 +42,8 @@ DRAFT = (
     "Special thanks to Mrs Patel and the parent helpers. Photos will be on the school "
     "website on Friday, see you there!"
 )
+#: Checks in a row on one side (HTTP, or the engine in this process) before the other's turn.
+SLICE = 50
 FLAGGED_TEXTS = [
     "Honestly Mr Green you are pathetic at your job, year {n} deserve better",
     "Text me on 07700 900{n:03d} if your child is off tomorrow",
@@ -191,18 +194,33 @@ def main() -> None:
             from postcheck.engine import Checker
 
             checker = Checker(load_config(config))
+            from peers import presidio_analyzer
+
+            analyzer = presidio_analyzer()
             for _ in range(20):
                 client.post("/api/check", json={"text": DRAFT})
                 checker.check(DRAFT)
-            http_ms, engine_ms = [], []
-            for _ in range(args.checks):  # alternately, so both meet the same machine
-                t = time.perf_counter()
-                r = client.post("/api/check", json={"text": DRAFT})
-                http_ms.append((time.perf_counter() - t) * 1000)
-                r.raise_for_status()
-                t = time.perf_counter()
-                checker.check(DRAFT)
-                engine_ms.append((time.perf_counter() - t) * 1000)
+                analyzer.analyze(text=DRAFT, language="en")
+            http_ms, engine_ms, presidio_ms = [], [], []
+            # alternately in slices of SLICE, so both meet the same machine, but each slice
+            # alone on it, as one teacher's checks are: request by request, the other
+            # process's work would take the core the checker's helper thread looks for
+            # (`postcheck.engine.spare_core`)
+            for start in range(0, args.checks, SLICE):
+                n = min(SLICE, args.checks - start)
+                for _ in range(n):
+                    t = time.perf_counter()
+                    r = client.post("/api/check", json={"text": DRAFT})
+                    http_ms.append((time.perf_counter() - t) * 1000)
+                    r.raise_for_status()
+                for _ in range(n):
+                    t = time.perf_counter()
+                    checker.check(DRAFT)
+                    engine_ms.append((time.perf_counter() - t) * 1000)
+                for _ in range(n):
+                    t = time.perf_counter()
+                    analyzer.analyze(text=DRAFT, language="en")
+                    presidio_ms.append((time.perf_counter() - t) * 1000)
             print(
                 f"warm POST /api/check, {args.checks} requests: median "
                 f"{statistics.median(http_ms):.1f} ms, p95 {pct(http_ms, 0.95):.1f} ms"
@@ -210,6 +228,11 @@ def main() -> None:
             print(
                 f"  the engine alone (Checker.check, in this process): median "
                 f"{statistics.median(engine_ms):.1f} ms, p95 {pct(engine_ms, 0.95):.1f} ms"
+            )
+            print(
+                f"  peer: presidio AnalyzerEngine.analyze alone (same spaCy model, this "
+                f"process): median {statistics.median(presidio_ms):.1f} ms; the API / presidio "
+                f"{statistics.median(http_ms) / statistics.median(presidio_ms):.2f}x"
             )
             t = time.perf_counter()
             subprocess.run([sys.executable, "-m", "postcheck.cli", "check", "--config",
