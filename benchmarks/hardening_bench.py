@@ -7,8 +7,9 @@
    read by postcheck's reader (time, peak memory of the process), beside merely inflating
    the same member in 1 MB reads (the floor any reader pays), at a quarter and the full
    size (time should grow 4x: linear).
-2. 99,000 "!" and ZWJ emoji families checked by a warm Checker, beside 99,000 characters
-   of ordinary posts; emoji at 1x and 10x length (time should grow about 10x: linear).
+2. 99,000 "!", one word of 99,000 letters and ZWJ emoji families checked by a warm
+   Checker, beside 99,000 characters of ordinary posts; the word and the emoji at 1x and
+   10x length (time should grow about 10x: linear).
 3. A YAML alias bomb as postcheck.yml: postcheck refuses it; PyYAML alone parses it.
 """
 
@@ -79,7 +80,7 @@ def long_runs() -> None:
     from postcheck.config import Config
     from postcheck.engine import Checker
 
-    print("== long runs of punctuation and emoji (warm Checker, embedded model)")
+    print("== long runs of punctuation, letters and emoji (warm Checker, embedded model)")
     checker = Checker(Config())
     checker.check("warm up")
     family = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
@@ -87,6 +88,8 @@ def long_runs() -> None:
     cases = [
         ('99,000 "!"', "!" * 99_000),
         ('99,000 "%"', "%" * 99_000),
+        ("one 9,900-letter word", "ab" * 4_950),
+        ("one 99,000-letter word", "ab" * 49_500),
         ("1,400 ZWJ families", family * 1_400),
         ("14,000 ZWJ families", family * 14_000),
         ("99,000 chars of ordinary posts (peer)", (ordinary * 1_500)[:99_000]),

@@ -126,6 +126,24 @@ def test_deobfuscation():
     assert words("sh*t") == ["shit"]
     assert words("soooo good") == ["soo", "good"]
     assert words("Café &amp; @someone https://x.example/a") == ["cafe", "&", "user", "link"]
+    assert words("b!tch 2day h3ll0 1st $5") == ["bitch", "2day", "hello", "1st", "$", "5"]
+
+
+def test_look_alikes_are_read_in_whole_runs_as_the_one_pattern_did():
+    """The look-alike step reads runs of letters, digits and @$! and translates a run with
+    a letter, look-alikes and a letter inside it: what the single pattern it replaced
+    (quadratic on a long word) matched, on every text."""
+    import random
+    import re
+
+    single = re.compile(r"[a-z0-9@$!]*[a-z][0-9@$!]+[a-z][a-z0-9@$!]*")
+    rng = random.Random(17)
+    for _ in range(5000):
+        text = "".join(rng.choice("ab0!$@ .k1l3x-") for _ in range(rng.randint(0, 30)))
+        want = single.sub(lambda m: m.group().translate(embedded._LEET), text)
+        assert embedded._LEET_RUN.sub(embedded._unleet, text) == want, text
+    word = "ab" * 49_500  # one 99,000-letter word (hardening_bench.py times it)
+    assert embedded.normalise(word) == word
 
 
 def _copy_weights(tmp_path):

@@ -69,8 +69,13 @@ _ENTITY = re.compile(r"&(?:amp|lt|gt|quot|#0?39|#\d+);")
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
 )
-# a word with letters and look-alike digits/symbols inside it: "k1ll", "y0urself", "b!tch"
-_OBFUSCATED = re.compile(r"[a-z0-9@$!]*[a-z][0-9@$!]+[a-z][a-z0-9@$!]*")
+# a word with letters and look-alike digits/symbols inside it: "k1ll", "y0urself", "b!tch":
+# a run of these characters (_LEET_RUN) with a letter, look-alikes and a letter inside it
+# (_LEET_INSIDE). One pattern for both ("[a-z0-9@$!]*[a-z][0-9@$!]+[a-z][a-z0-9@$!]*")
+# matched the same runs but backtracked through a long run from every position in it:
+# quadratic, 6 s for one 99,000-letter word.
+_LEET_RUN = re.compile(r"[a-z0-9@$!]+")
+_LEET_INSIDE = re.compile(r"[a-z][0-9@$!]+[a-z]")
 # letters separated by dots, dashes, stars or spaces: "f.u.c.k", "k-i-l-l", "s h i t"
 _SPACED = re.compile(r"\b(?:[a-z][.\-*_ ]){2,}[a-z]\b")
 _MASKED = re.compile(r"\b([a-z]{1,2})\*+([a-z]*)")  # "f**k", "sh*t"
@@ -104,8 +109,13 @@ def normalise(text: str) -> str:
     text = text.replace("\u2019", "'").replace("\u2018", "'")
     text = _SPACED.sub(lambda m: re.sub(r"[.\-*_ ]", "", m.group()), text)
     text = _MASKED.sub(_unmask, text)
-    text = _OBFUSCATED.sub(lambda m: m.group().translate(_LEET), text)
+    text = _LEET_RUN.sub(_unleet, text)
     return _REPEAT.sub(r"\1\1", text)
+
+
+def _unleet(m: re.Match[str]) -> str:
+    run = m.group()
+    return run.translate(_LEET) if _LEET_INSIDE.search(run) else run
 
 
 def _unmask(m: re.Match[str]) -> str:
