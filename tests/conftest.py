@@ -40,6 +40,40 @@ def _refuse(name):
     return refuse
 
 
+# The originals, before the autouse fixture blocks the network for each test.
+REAL_CONNECT = socket.socket.connect
+REAL_GETADDRINFO = socket.getaddrinfo
+REAL_CREATE_CONNECTION = socket.create_connection
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _loopback_only(address) -> None:
+    host = address[0] if isinstance(address, tuple) else address
+    if host not in LOOPBACK:
+        raise AssertionError(f"network use during a test: {address}")
+
+
+@pytest.fixture
+def loopback(monkeypatch):
+    """Connections to this computer only (the server and chromedriver); nothing else."""
+
+    def connect(self, address):
+        _loopback_only(address)
+        return REAL_CONNECT(self, address)
+
+    def getaddrinfo(host, *args, **kwargs):
+        _loopback_only((host,))
+        return REAL_GETADDRINFO(host, *args, **kwargs)
+
+    def create_connection(address, *args, **kwargs):
+        _loopback_only(address)
+        return REAL_CREATE_CONNECTION(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
     """Fail any attempt to resolve a host name or open a connection."""
