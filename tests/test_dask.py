@@ -238,3 +238,37 @@ def test_client_killed_then_resume_loses_nothing(cluster, data, tmp_path):
     assert proc.returncode == 3, stderr
     assert resumed > 0
     _assert_same_as_local(out, data)
+
+
+def _port_nobody_listens_on() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_scheduler_address_where_nothing_listens_fails_at_once(loopback):
+    from postcheck.errors import InputError
+    from postcheck.scan.executors.dask_cluster import DaskExecutor, _nobody_listens
+
+    address = f"tcp://127.0.0.1:{_port_nobody_listens_on()}"
+    assert "nothing is listening" in _nobody_listens(address)
+    with pytest.raises(InputError) as err:
+        DaskExecutor(dict, address)  # refused at once, not after CONNECT_TIMEOUT_S
+    assert address in err.value.message and "nothing is listening" in err.value.message
+    assert err.value.where == "--dask" and "start the scheduler" in err.value.fix
+
+
+def test_a_scheduler_address_that_answers_is_left_to_dask(loopback):
+    import socket
+
+    from postcheck.scan.executors.dask_cluster import _nobody_listens
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        assert _nobody_listens(f"tcp://127.0.0.1:{port}") is None
+        assert _nobody_listens(f"127.0.0.1:{port}") is None
+    assert _nobody_listens("tls://127.0.0.1:8786") is None  # not a plain address: Dask's

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import socket
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -29,6 +30,8 @@ from postcheck.schema import Post
 RESUBMITS = 5
 #: Seconds to wait for the scheduler and a first worker.
 CONNECT_TIMEOUT_S = 60
+#: Seconds a first look at a `tcp://` scheduler address may take (see `_nobody_listens`).
+PROBE_TIMEOUT_S = 5
 
 
 def create(checker_factory: Callable[[], Any], *, address: str = "local", **_: Any) -> Any:
@@ -61,6 +64,28 @@ def parse_local(address: str) -> int | None:
     return int(count)
 
 
+def _nobody_listens(address: str) -> str | None:
+    """Why a plain `tcp://host:port` (or `host:port`) scheduler address cannot be
+    reached at all, found at once: the host name is unknown or nothing listens on the
+    port. None when something answers, when it is slow to say (the scheduler may be
+    starting: Dask's own wait follows) or for other kinds of address. A typo in --dask
+    then fails in a moment, not after CONNECT_TIMEOUT_S."""
+    rest = address[len("tcp://") :] if address.startswith("tcp://") else address
+    host, sep, port = rest.rpartition(":")
+    if "://" in rest or not sep or not port.isdigit():
+        return None
+    host = host.strip("[]") or "127.0.0.1"
+    try:
+        with socket.create_connection((host, int(port)), timeout=PROBE_TIMEOUT_S):
+            return None
+    except socket.gaierror:
+        return f"unknown host {host!r}"
+    except ConnectionRefusedError:
+        return f"nothing is listening on port {port} of {host}"
+    except OSError:
+        return None
+
+
 class DaskExecutor:
     """Submits batches to a Dask cluster; at most 2 batches per worker thread in flight."""
 
@@ -88,6 +113,9 @@ class DaskExecutor:
                     )  # fmt: skip
                     self.client = Client(self.cluster)
                 else:
+                    refused = _nobody_listens(address)
+                    if refused:
+                        raise OSError(refused)
                     self.client = Client(address, timeout=CONNECT_TIMEOUT_S)
             self.client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
         except (OSError, TimeoutError) as exc:
