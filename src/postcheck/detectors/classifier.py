@@ -223,10 +223,6 @@ class ClassifierDetector:
         whole text): `text_segments` less the whole."""
         return tuple(text_segments(text)[1:])
 
-    def score_texts(self, texts: list[str]) -> np.ndarray:
-        """(len(texts), len(labels)) scores of whole texts (for training and benchmarks)."""
-        return self.heads.scores(self.encoder.encode(texts), texts)
-
     def detect(self, analyses: list[Analysis]) -> None:
         if not analyses:
             return
