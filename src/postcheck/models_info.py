@@ -8,6 +8,7 @@ Detoxify checkpoint is checked by file name and sha256 without being loaded.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import importlib.util
 from typing import Any
@@ -175,9 +176,19 @@ def classifier_files() -> dict[str, Any]:
         if path is None:
             continue
         entry = {"file": str(path), "sha256": expected}
+        deltas = encoder.deltas_file(path) if path == encoder.TOP_LAYERS_FILE else None
+        if deltas is not None and deltas.is_file():
+            # The pin is the model's as rebuilt from the graph, deltas and base model.
+            entry["deltas"] = str(deltas)
+            try:
+                digest = hashlib.sha256(encoder.top_layers_bytes(path)).hexdigest()
+            except PostcheckError as exc:
+                digest = exc.message
+        else:
+            digest = sha256_file(path) if path.is_file() else None
         if not path.is_file():
             problems.append(f"{what}: {path} is missing")
-        elif sha256_file(path) != expected:
+        elif digest != expected:
             problems.append(f"{what}: {path} does not have the pinned sha256")
         files[what] = entry
     status = "ready" if not problems else "cannot load"
@@ -270,7 +281,8 @@ def models_report(options: dict[str, Any] | None = None) -> str:
     info = models_info(options)
     out = [f"Policy classifier: {info['classifier']['status']}"]
     for what, entry in info["classifier"]["files"].items():
-        out.append(f"  {what}: {entry['file']}")
+        deltas = f" (int8 matrices rebuilt from {entry['deltas']})" if "deltas" in entry else ""
+        out.append(f"  {what}: {entry['file']}{deltas}")
     for problem in info["classifier"].get("problems", []):
         out.append(f"  PROBLEM: {problem}")
     if "fix" in info["classifier"]:
