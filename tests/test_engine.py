@@ -51,6 +51,19 @@ RULES = {
         suggestion: "Check you may share it."
         examples: {fail: ["found this online, lovely"], pass: ["our own photo, found this online too"]}
     """,
+    "fight_video": """\
+        clause: "§6.1(d)"
+        quote: "encouraging violent behaviour"
+        severity: doubt
+        detect:
+          - patterns:
+              near:
+                - [[filmed, video of, footage of], 3, [fight, punch-up], 0, [after school]]
+                - [[knock, knock on], 0, [the, this], 2, [door]]
+        message: "Shares or invites a fight."
+        suggestion: "Report it instead."
+        examples: {fail: ["someone filmed a massive fight after school"], pass: ["filmed the fight scene"]}
+    """,
     "contact": """\
         clause: "§5.4"
         quote: "through the school/trust's social media accounts"
@@ -100,6 +113,39 @@ def test_not_excludes(engine):
     assert fired(engine.check("Found this online, so sweet")) == {"copyright"}
     assert engine.check("Found this online, so sweet").verdict == "doubt"
     assert not fired(engine.check("Our own photo, found this online too"))
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (
+            "Someone filmed a massive fight after school today",
+            "filmed a massive fight after school",
+        ),
+        ("Video of the punch-up after school is going round", "Video of the punch-up after school"),
+        ("FOOTAGE OF THE FIGHT AFTER SCHOOL", "FOOTAGE OF THE FIGHT AFTER SCHOOL"),
+        ("Knock on the big front door", "Knock on the big front door"),  # two-word step
+        ("knock the door", "knock the door"),  # its one-word form
+    ],
+)
+def test_near_finds_the_steps_in_order_within_their_gaps(engine, text, found):
+    (finding,) = engine.check(text).findings
+    assert finding.rule == "fight_video"
+    assert [e.text for e in finding.evidence] == [found]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We filmed our drama class and the fight scene was great after school",  # gap too long
+        "There was a fight after school and someone filmed it",  # wrong order
+        "Lovely video of sports day. A fight after school is never OK",  # another sentence
+        "I filmed the fight after-school club",  # "after-school" is not the step's words
+        "knock knock, who is at the door",
+    ],
+)
+def test_near_does_not_reach_past_its_gaps_order_or_sentence(engine, text):
+    assert "fight_video" not in fired(engine.check(text))
 
 
 def test_advice_never_changes_the_verdict(engine):

@@ -104,7 +104,7 @@ def test_a_good_rule_loads(tmp_path):
             ("detect:", "detect:\n  - patterns: {wordz: [x]}\n  - pii: {labels: [PERSON]}"),
             "unknown key `wordz`",
             5,
-            "words, phrases, lemmas, regex",
+            "words, phrases, near, lemmas, regex",
         ),
     ],
 )
@@ -220,6 +220,43 @@ def test_a_missing_word_list_names_the_file_line_and_fix(tmp_path):
     assert info.value.where == f"{path}:5"
     assert "word list 'nope'" in info.value.what
     assert "words/nope.txt" in info.value.fix
+
+
+def test_near_steps_are_word_lists_or_inline_lists_with_gaps_between(tmp_path):
+    (tmp_path / "words").mkdir()
+    (tmp_path / "words" / "fights.txt").write_text("fight\npunch-up\n", encoding="utf-8")
+    rule = load_rule(write(tmp_path, GOOD.replace(
+        '  - patterns: {lemmas: [["you", "be", "pathetic"]]}',
+        "  - patterns: {near: [[[filmed, video of], 4, fights, [today]]]}",
+    )))  # fmt: skip
+    (near,) = rule.pattern_leaves()[0].near
+    assert near.steps == (("filmed", "video of"), ("fight", "punch-up"), ("today",))
+    assert near.gaps == (4, 0)
+
+
+@pytest.mark.parametrize(
+    ("near", "problem"),
+    [
+        ("[[[filmed]]]", "needs at least two steps"),
+        ("[[[filmed], 3]]", "must end with a step"),
+        ("[[3, [filmed], [fight]]]", "the number 3 where a step should be"),
+        ("[[[filmed], 3, 4, [fight]]]", "the number 4 where a step should be"),
+        ("[[[filmed], 40, [fight]]]", "allows 40 words between two steps (0 to 12)"),
+        ("[[[filmed], 'Not A Name', [fight]]]", "neither a word list's name nor a list of words"),
+        ("[[[filmed], [], [fight]]]", "neither a word list's name nor a list of words"),
+        ("[filmed]", "is not a list"),
+        ("[[[knock], [it, off], [marking]]]", "['it', False]: quote each word that YAML reads"),
+    ],
+)
+def test_a_bad_near_sequence_names_its_line_and_shows_the_form(tmp_path, near, problem):
+    path = write(tmp_path, GOOD.replace(
+        '  - patterns: {lemmas: [["you", "be", "pathetic"]]}', f"  - patterns: {{near: {near}}}"
+    ))  # fmt: skip
+    with pytest.raises(RuleError) as info:
+        load_rule(path)
+    assert problem in info.value.what
+    assert info.value.where == f"{path}:5"
+    assert "near: [[filmed, recorded], 4, fights]" in info.value.fix
 
 
 def test_the_built_in_word_lists_are_used_when_a_school_folder_has_none(tmp_path):

@@ -21,7 +21,9 @@ from postcheck.yamlfile import YamlDoc, load_yaml
 RULE_KEYS = ("clause", "quote", "severity", "title", "detect", "message", "suggestion", "examples")
 REQUIRED_KEYS = ("clause", "quote", "severity", "detect", "message", "suggestion", "examples")
 COMBINATORS = ("any", "all", "not")
-PATTERN_KEYS = ("words", "phrases", "lemmas", "regex")
+PATTERN_KEYS = ("words", "phrases", "near", "lemmas", "regex")
+#: `near:` steps may be at most this many words apart.
+MAX_GAP = 12
 #: Where a rule's `words:` lists live, beside the rule files: `words/NAME.txt`.
 WORDS_DIR = "words"
 _WORDS_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -65,6 +67,15 @@ def detector_labels() -> dict[str, set[str] | None]:
     }
 
 
+@dataclass(frozen=True)
+class Near:
+    """Words in order within one sentence: each step is a list of words or phrases, and
+    `gaps[k]` is how many words may come between step k and step k + 1."""
+
+    steps: tuple[tuple[str, ...], ...]
+    gaps: tuple[int, ...]
+
+
 @dataclass
 class Condition:
     """A node of a rule's `detect:` tree."""
@@ -78,6 +89,8 @@ class Condition:
     phrases: list[str] = field(default_factory=list)
     lemmas: list[list[str]] = field(default_factory=list)
     regex: list[str] = field(default_factory=list)
+    #: `near:` sequences: each step's words or phrases, and the words allowed between steps
+    near: list[Near] = field(default_factory=list)
 
     def evidence(
         self, hits: list[Hit], calibrated: Mapping[str, Mapping[str, float]] | None = None
@@ -382,7 +395,11 @@ def _patterns(body: dict, doc: YamlDoc, here: tuple, rule_id: str, counter: list
             where=doc.where(*here, "words"),
             fix=f"e.g. `words: [swimwear]` for {WORDS_DIR}/swimwear.txt beside the rule files",
         )
-    words = [w for i, name in enumerate(names) for w in _word_list(doc, here, i, name)]
+    words = [w for i, n in enumerate(names) for w in _word_list(doc, (*here, "words", i), n)]
+    sequences = body.get("near", [])
+    if not isinstance(sequences, list):
+        raise RuleError("`near` must be a list", where=doc.where(*here, "near"), fix=NEAR_EXAMPLE)
+    near = [_near(seq, doc, (*here, "near", i)) for i, seq in enumerate(sequences)]
     lemmas = body.get("lemmas", [])
     regexes = body.get("regex", [])
     if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
@@ -433,7 +450,53 @@ def _patterns(body: dict, doc: YamlDoc, here: tuple, rule_id: str, counter: list
         phrases=[*phrases, *words],
         lemmas=[[t.lower() for t in seq] for seq in lemmas],
         regex=list(regexes),
+        near=near,
     )
+
+
+NEAR_EXAMPLE = (
+    "e.g. `near: [[filmed, recorded], 4, fights]`: a word or phrase of the first list, up "
+    "to 4 words, then one of words/fights.txt, in one sentence (a list is words or "
+    "phrases, a name is a word list, a number is how many words may come between)"
+)
+
+
+def _near(seq: Any, doc: YamlDoc, at: tuple) -> Near:
+    """One `near:` sequence: steps (a word list's name, or a list of words and phrases),
+    with a number between two steps where words may come between them."""
+
+    def refuse(problem: str) -> RuleError:
+        return RuleError(f"the `near` sequence {problem}", where=doc.where(*at), fix=NEAR_EXAMPLE)
+
+    if not isinstance(seq, list):
+        raise refuse("is not a list")
+    steps: list[tuple[str, ...]] = []
+    gaps: list[int] = []
+    for k, item in enumerate(seq):
+        if isinstance(item, int) and not isinstance(item, bool):
+            if not steps or len(gaps) == len(steps):
+                raise refuse(f"has the number {item} where a step should be")
+            if not 0 <= item <= MAX_GAP:
+                raise refuse(f"allows {item} words between two steps (0 to {MAX_GAP})")
+            gaps.append(item)
+            continue
+        if isinstance(item, str) and _WORDS_NAME.match(item):
+            step = tuple(_word_list(doc, (*at, k), item))
+        elif isinstance(item, list) and item and all(isinstance(w, str) and w for w in item):
+            step = tuple(item)
+        elif isinstance(item, list) and item:
+            raise refuse(
+                f"has {item!r}: quote each word that YAML reads as something else "
+                "('off', 'no', 'yes', '10')"
+            )
+        else:
+            raise refuse(f"has {item!r}, which is neither a word list's name nor a list of words")
+        if len(gaps) < len(steps):
+            gaps.append(0)  # two steps side by side
+        steps.append(step)
+    if len(steps) < 2 or len(gaps) >= len(steps):
+        raise refuse("needs at least two steps, and must end with a step")
+    return Near(tuple(steps), tuple(gaps))
 
 
 def word_list_path(rules_dir: Path, name: str) -> Path:
@@ -442,7 +505,7 @@ def word_list_path(rules_dir: Path, name: str) -> Path:
     return own if own.is_file() else default_rules_dir() / WORDS_DIR / f"{name}.txt"
 
 
-def _word_list(doc: YamlDoc, here: tuple, i: int, name: str) -> list[str]:
+def _word_list(doc: YamlDoc, at: tuple, name: str) -> list[str]:
     """The entries of a word list: one word or phrase a line; `#` starts a comment."""
     path = word_list_path(Path(doc.path).parent, name)
     try:
@@ -450,7 +513,7 @@ def _word_list(doc: YamlDoc, here: tuple, i: int, name: str) -> list[str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(
             f"cannot read the word list {name!r} ({exc.__class__.__name__})",
-            where=doc.where(*here, "words", i),
+            where=doc.where(*at),
             fix=f"create {WORDS_DIR}/{name}.txt beside the rule file (UTF-8, one entry a line)",
         ) from None
     entries = [line.split("#")[0].strip() for line in lines]

@@ -1,4 +1,5 @@
-"""Word patterns from the rules: spaCy PhraseMatcher (lower case), Matcher (lemmas), RE2 regex.
+"""Word patterns from the rules: spaCy PhraseMatcher (lower case), words near each other in
+order (`near:`, from the same PhraseMatcher's matches), Matcher (lemmas), RE2 regex.
 
 Regular expressions run on RE2, which works in linear time, so no rule can hang
 the engine with catastrophic backtracking.
@@ -10,9 +11,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Doc
 
     from postcheck.detectors import Analysis
-    from postcheck.rules import Condition
+    from postcheck.rules import Condition, Near
+
+#: Tokens that end a sentence: `near:` steps never reach across them.
+SENTENCE_ENDS = frozenset(".!?…")
 
 
 class PatternsDetector:
@@ -26,6 +31,8 @@ class PatternsDetector:
 
         self._phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
         self._lemmas = Matcher(nlp.vocab)
+        self._steps = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self._near: list[tuple[int, Near, list[int]]] = []  # (id, sequence, its steps' keys)
         self._regex: list[tuple[str, str, object]] = []
         self._ids = [c.pattern_id for c in conditions]
         options = re2.Options()
@@ -39,6 +46,13 @@ class PatternsDetector:
                 self._lemmas.add(
                     cond.pattern_id, [_token_pattern(seq, lemmas) for seq in cond.lemmas]
                 )
+            for n, near in enumerate(cond.near):
+                keys = []
+                for k, step in enumerate(near.steps):
+                    key = f"{cond.pattern_id}~{n}~{k}"
+                    self._steps.add(key, [nlp.make_doc(p.lower()) for p in step])
+                    keys.append(nlp.vocab.strings.add(key))
+                self._near.append((nlp.vocab.strings.add(cond.pattern_id), near, keys))
             for pattern in cond.regex:
                 self._regex.append((cond.pattern_id, pattern, re2.compile(pattern, options)))
         # One RE2 pass tells which expressions match anywhere in a text; only those are
@@ -54,6 +68,7 @@ class PatternsDetector:
             doc = analysis.doc
             matches = [*(self._phrases(doc) if len(self._phrases) else []),
                        *(self._lemmas(doc) if len(self._lemmas) else [])]  # fmt: skip
+            matches += self._near_matches(doc) if self._near else []
             for match_id, start, end in matches:
                 span = doc[start:end]
                 label = vocab.strings[match_id]
@@ -86,6 +101,30 @@ class PatternsDetector:
                                 f"regex matched: {source}",
                             )  # fmt: skip
                         )
+
+    def _near_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """(pattern key, start, end) of each `near:` sequence found in `doc`: each step's
+        words after the last's, with at most the allowed words between and no sentence
+        end; the shortest such span from each place the first step's words start."""
+        found: dict[int, list[tuple[int, int]]] = {}
+        for key, start, end in self._steps(doc):
+            found.setdefault(key, []).append((start, end))
+        ends = [i for i, t in enumerate(doc) if t.is_punct and set(t.text) <= SENTENCE_ENDS]
+        out = []
+        for label, near, keys in self._near:
+            chains = set(found.get(keys[0], []))  # (first step's start, last step's end)
+            for key, gap in zip(keys[1:], near.gaps, strict=True):
+                chains = {
+                    (first, end)
+                    for first, last in chains
+                    for start, end in found.get(key, [])
+                    if last <= start <= last + gap and not any(last <= i < start for i in ends)
+                }
+            shortest: dict[int, int] = {}
+            for first, last in chains:
+                shortest[first] = min(last, shortest.get(first, last))
+            out += [(label, first, last) for first, last in shortest.items()]
+        return out
 
 
 def _lemmas_in_context(nlp: Language, sequences: list[list[str]]) -> dict[tuple, dict[str, str]]:
