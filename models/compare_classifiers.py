@@ -84,12 +84,13 @@ def report(name: str, s: np.ndarray, y: np.ndarray, thresholds: dict) -> str:
 
 
 def files_at(rev: str, folder: Path) -> Path:
-    for name in ("encoder-top.onnx", "encoder-top-deltas.npz", "heads.npz", "thresholds.yml"):
+    optional = ("encoder-top-deltas.npz", "encoder-base.onnx")  # 2026-12-01 afternoon on
+    for name in ("encoder-top.onnx", *optional, "heads.npz", "thresholds.yml"):
         shown = subprocess.run(["git", "show", f"{rev}:{DATA}/{name}"], cwd=ROOT,
                                capture_output=True)  # fmt: skip
-        if shown.returncode == 0:  # revisions before 2026-12-01's afternoon have no deltas
+        if shown.returncode == 0:
             (folder / name).write_bytes(shown.stdout)
-        elif name != "encoder-top-deltas.npz":
+        elif name not in optional:
             sys.exit(f"compare_classifiers: {rev} has no {DATA}/{name}")
     return folder
 
@@ -105,7 +106,8 @@ def main() -> None:
         before = files_at(args.before, Path(tmp))
         models = [
             (f"before ({args.before})",
-             Encoder(top_layers=TopLayers(before / "encoder-top.onnx", sha256=None)),
+             Encoder(top_layers=TopLayers(before / "encoder-top.onnx", sha256=None),
+                     rewritten=(before / "encoder-base.onnx").is_file()),
              Heads(before / "heads.npz", sha256=None),
              read_thresholds(before / "thresholds.yml")),
             ("shipped", Encoder(), Heads(), read_thresholds()),

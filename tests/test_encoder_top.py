@@ -61,7 +61,8 @@ def test_the_shipped_pipeline_gives_the_vectors_the_layers_were_trained_to_give(
 @shipped
 def test_the_heads_name_the_encoder_they_were_trained_on():
     assert clf.load_heads().encoder == enc.load_encoder().name
-    assert enc.load_encoder().name.startswith(enc.BASE_NAME + "+top")
+    assert enc.load_encoder().name.startswith(enc.BASE_NAME)
+    assert f"+top{len(enc.load_encoder().top)}-" in enc.load_encoder().name
     with pytest.raises(ModelError) as err:
         clf.ClassifierDetector(encoder=enc.Encoder(top_layers=None))
     assert "trained on the encoder" in err.value.message
@@ -131,6 +132,61 @@ def test_changed_or_unreadable_deltas_are_refused(tmp_path):
     enc.deltas_file(top).write_bytes(b"not a zip file")
     with pytest.raises(ModelError, match="cannot read"):
         enc.TopLayers(top)
+
+
+rewritten = pytest.mark.skipif(
+    enc.BASE_GRAPH_SHA256 is None or enc.TOP_LAYERS_SHA256 is None,
+    reason="this package ships no rewritten bottom layers",
+)
+
+
+@rewritten
+def test_the_rewritten_bottom_layers_ship_no_weights_and_read_the_int8_model():
+    """The shipped graph of the bottom layers (int8 matrix products) holds no weights: each
+    tensor is filled by name from the installed int8 model; its states match the graph
+    onnxruntime folds to fp32 (cosine > 0.98 per token) and the encoder says which it ran."""
+    from postcheck import onnx_wire
+
+    graph = enc.BASE_GRAPH_FILE.read_bytes()
+    assert len(graph) < 200_000
+    names = onnx_wire.initializer_names(graph)
+    empty = set(onnx_wire.empty_initializers(graph))
+    assert "inner.embeddings.word_embeddings.weight_q" in empty
+    base = enc.base_model_bytes()
+    sizes = {name: len(tensor) for name, tensor in onnx_wire._initializers(graph)}
+    kept = {n for n in names if n not in empty and sizes[n] > 100}  # beyond small constants
+    assert kept == {"inner.embeddings.position_ids"}  # 0, 1, ..., 511: not a weight
+    assert "columns_shape" in names  # the one tensor it adds
+    bottom = enc.LAYERS - len(enc.load_encoder().top)
+    filled = enc.fill_from_base(graph, base)
+    cut = enc.with_output(base, f"layer_norm_{2 * bottom}")
+    ids = np.array([[101, 2204, 2154, 2000, 2035, 1997, 2017, 102]])
+    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": 0 * ids}
+    (fast,) = enc._session(filled, 1).run(None, feed)
+    (folded,) = enc._session(cut, 1).run(None, feed)
+    cos = (fast * folded).sum(-1) / np.linalg.norm(fast, axis=-1) / np.linalg.norm(folded, axis=-1)
+    assert fast.shape == folded.shape and cos.min() > 0.98
+    assert not np.allclose(fast, folded, atol=1e-4)  # a different computation, not a copy
+    shipped, folded_encoder = enc.load_encoder(), enc.Encoder(rewritten=False)
+    assert "+int8mm-" in shipped.name and "+int8mm-" not in folded_encoder.name
+    texts = ["Well done to Year 6 on a brilliant sports day!", "Staff meeting moved to 4pm."]
+    assert ((shipped.encode(texts) * folded_encoder.encode(texts)).sum(axis=1) > 0.98).all()
+
+
+@rewritten
+def test_changed_bottom_layers_are_refused(tmp_path, monkeypatch):
+    graph = enc.BASE_GRAPH_FILE.read_bytes()
+    monkeypatch.setattr(enc, "BASE_GRAPH_FILE", tampered_copy(enc.BASE_GRAPH_FILE, tmp_path))
+    with pytest.raises(ModelError) as err:
+        enc.Encoder()
+    assert "bottom layers" in err.value.message and "sha256" in err.value.message
+    assert err.value.where == str(tmp_path / "encoder-base.onnx")
+    other = tmp_path / "other-base.onnx"
+    other.write_bytes(graph.replace(enc.MODEL_SHA256.encode(), b"0" * 64))
+    monkeypatch.setattr(enc, "BASE_GRAPH_FILE", other)
+    monkeypatch.setattr(enc, "BASE_GRAPH_SHA256", hashlib.sha256(other.read_bytes()).hexdigest())
+    with pytest.raises(ModelError, match="rewritten from another base model"):
+        enc.Encoder()
 
 
 def test_postcheck_models_lists_the_classifier_files_and_checks_them(tmp_path, monkeypatch):

@@ -49,3 +49,19 @@ def test_data_removed_and_put_back_gives_the_same_bytes(base):
     enc._session(changed, 1)  # still a model onnxruntime loads
     with pytest.raises(ValueError, match="no initializer"):
         onnx_wire.with_tensor_data(base, {"nothing_by_this_name": None})
+
+
+def test_initializers_without_data_and_the_metadata_are_found(base):
+    stripped = onnx_wire.with_tensor_data(base, {"val_335_q": None, "val_335_scale": None})
+    assert sorted(onnx_wire.empty_initializers(stripped)) == ["val_335_q", "val_335_scale"]
+    assert onnx_wire.empty_initializers(base) == []
+    if enc.TOP_LAYERS_SHA256 is not None:
+        meta = onnx_wire.metadata(enc.TOP_LAYERS_FILE.read_bytes())
+        assert meta["layers"] == str(len(enc.load_encoder().top))
+        assert meta["base_sha256"] == enc.MODEL_SHA256
+
+
+def test_a_cut_short_model_is_a_value_error_not_a_crash(base):
+    for end in (1, 1000, len(base) // 2):
+        with pytest.raises(ValueError, match="truncated"):
+            onnx_wire.initializer_names(base[:end])

