@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import re
 import sys
 from pathlib import Path
 
@@ -33,6 +32,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(HERE))
+
+from pins import pin  # noqa: E402
 
 from postcheck import encoder  # noqa: E402
 
@@ -117,12 +119,7 @@ def main() -> None:
     digest = hashlib.sha256(data).hexdigest()
     print(f"wrote {args.out} ({len(data):,} bytes, sha256 {digest})")
     if args.out.resolve() == OUT.resolve():
-        source = ENCODER_PY.read_text(encoding="utf-8")
-        ENCODER_PY.write_text(
-            re.sub(r"BASE_GRAPH_SHA256: str \| None = (None|\"[0-9a-f]{64}\")",
-                   f'BASE_GRAPH_SHA256: str | None = "{digest}"', source),
-            encoding="utf-8",
-        )  # fmt: skip
+        pin(ENCODER_PY, "BASE_GRAPH_SHA256", digest)
         print(f"pinned in {ENCODER_PY.relative_to(ROOT)}; now retrain the heads")
 
 

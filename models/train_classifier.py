@@ -38,7 +38,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import re
 import shutil
 import sys
 import time
@@ -51,6 +50,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import drafts  # noqa: E402
+from pins import pin  # noqa: E402
 
 from postcheck.detectors.classifier import (  # noqa: E402
     CATEGORY_CLAUSES,
@@ -452,11 +452,7 @@ def write(layers, lexical, kind: str, thresholds: dict, metrics: dict, out: Path
     digest = hashlib.sha256((out / "heads.npz").read_bytes()).hexdigest()
     if out.resolve() != OUT.resolve():
         return digest  # a trial elsewhere: the package keeps its heads and pinned digest
-    source = DETECTOR_PY.read_text(encoding="utf-8")
-    DETECTOR_PY.write_text(
-        re.sub(r'HEADS_SHA256 = "[0-9a-f]{64}"', f'HEADS_SHA256 = "{digest}"', source),
-        encoding="utf-8",
-    )
+    pin(DETECTOR_PY, "HEADS_SHA256", digest)
     (HERE / "classifier_metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
     if encoder.top is not None and Path(encoder.top.path).resolve() != TOP_FILE.resolve():
         # The heads need these layers: ship both, the int8 matrices as deltas from the base
@@ -467,13 +463,7 @@ def write(layers, lexical, kind: str, thresholds: dict, metrics: dict, out: Path
         reference = Path(encoder.top.path).with_suffix(".reference.json")
         if reference.is_file():  # the export's own vectors, for tests/test_encoder_top.py
             shutil.copyfile(reference, TOP_REFERENCE)
-    pinned = f'"{encoder.top.sha256}"' if encoder.top is not None else "None"
-    source = ENCODER_PY.read_text(encoding="utf-8")
-    ENCODER_PY.write_text(
-        re.sub(r"TOP_LAYERS_SHA256: str \| None = (None|\"[0-9a-f]{64}\")",
-               f"TOP_LAYERS_SHA256: str | None = {pinned}", source),
-        encoding="utf-8",
-    )  # fmt: skip
+    pin(ENCODER_PY, "TOP_LAYERS_SHA256", encoder.top.sha256 if encoder.top is not None else None)
     if encoder.top is None:
         TOP_FILE.unlink(missing_ok=True)
         deltas_file(TOP_FILE).unlink(missing_ok=True)
