@@ -127,10 +127,10 @@ def split_top_layers(top: bytes, base: bytes) -> tuple[bytes, dict[str, np.ndarr
     rows: list[tuple[str, str, str, float, int]] = []
     deltas = []
     for name in names:
-        real = mine[name].astype(np.float32)
-        shaped = [b for b in candidates if base_q[b].shape == real.shape]
-        best = max(shaped, key=lambda b: np.corrcoef(base_q[b].ravel() * 1.0, real.ravel())[0, 1]
-                   if base_s[candidates[b]].size else -1)  # fmt: skip
+        real = mine[name].astype(np.float32).ravel()
+        shaped = [b for b in candidates if base_q[b].shape == mine[name].shape]
+        best = max(shaped, key=lambda b: np.corrcoef(base_q[b].ravel().astype(np.float32),
+                                                     real)[0, 1])  # fmt: skip
         scale = float(scales[name.replace("_quantized", "_scale")])
         zero = int(zeros[name.replace("_quantized", "_zero_point")])
         pred = _predicted(base_q[best], base_s[candidates[best]], scale, zero)
@@ -313,8 +313,7 @@ class Encoder:
         _verified(VOCAB_FILE, VOCAB_SHA256, "the sentence encoder's vocabulary")
         if top_layers == "shipped":
             top_layers = TopLayers(base=model) if TOP_LAYERS_SHA256 is not None else None
-        assert not isinstance(top_layers, str)
-        self.top = top_layers
+        self.top: TopLayers | None = top_layers  # type: ignore[assignment]  # not a str here
         self.name = BASE_NAME
         #: One text per call to the bottom layers: int8 layers quantise their inputs with
         #: one scale per call, so in a batch a text's vector would depend on its neighbours
