@@ -234,6 +234,18 @@ def test_near_steps_are_word_lists_or_inline_lists_with_gaps_between(tmp_path):
     assert near.gaps == (4, 0)
 
 
+def test_a_near_step_naming_a_missing_word_list_names_the_line_and_the_file_to_create(tmp_path):
+    path = write(tmp_path, GOOD.replace(
+        '  - patterns: {lemmas: [["you", "be", "pathetic"]]}',
+        "  - patterns:\n      near:\n        - [[filmed], 4, fightz]",
+    ))  # fmt: skip
+    with pytest.raises(RuleError) as info:
+        load_rule(path)
+    assert "word list 'fightz'" in info.value.what
+    assert info.value.where == f"{path}:7"
+    assert "words/fightz.txt" in info.value.fix
+
+
 @pytest.mark.parametrize(
     ("near", "problem"),
     [
