@@ -105,24 +105,33 @@ class PatternsDetector:
     def _near_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
         """(pattern key, start, end) of each `near:` sequence found in `doc`: each step's
         words after the last's, with at most the allowed words between and no sentence
-        end; the shortest such span from each place the first step's words start."""
-        found: dict[int, list[tuple[int, int]]] = {}
+        end; the shortest such span from each place the first step's words start. Linear
+        in the Doc's length: each step looks only at the few positions its gap allows."""
+        found: dict[int, dict[int, list[int]]] = {}  # step key -> start -> ends
         for key, start, end in self._steps(doc):
-            found.setdefault(key, []).append((start, end))
-        ends = [i for i, t in enumerate(doc) if t.is_punct and set(t.text) <= SENTENCE_ENDS]
+            found.setdefault(key, {}).setdefault(start, []).append(end)
+        ends_before = [0]  # sentence ends among the tokens before each position
+        for token in doc:
+            ending = token.is_punct and set(token.text) <= SENTENCE_ENDS
+            ends_before.append(ends_before[-1] + ending)
         out = []
         for label, near, keys in self._near:
-            chains = set(found.get(keys[0], []))  # (first step's start, last step's end)
-            for key, gap in zip(keys[1:], near.gaps, strict=True):
-                chains = {
-                    (first, end)
-                    for first, last in chains
-                    for start, end in found.get(key, [])
-                    if last <= start <= last + gap and not any(last <= i < start for i in ends)
-                }
             shortest: dict[int, int] = {}
-            for first, last in chains:
-                shortest[first] = min(last, shortest.get(first, last))
+            for first, firsts_ends in found.get(keys[0], {}).items():
+                reached = set(firsts_ends)
+                for key, gap in zip(keys[1:], near.gaps, strict=True):
+                    starts = found.get(key, {})
+                    reached = {
+                        end
+                        for last in reached
+                        for start in range(last, min(last + gap, len(doc)) + 1)
+                        if ends_before[start] == ends_before[last]  # no sentence end between
+                        for end in starts.get(start, ())
+                    }
+                    if not reached:
+                        break
+                if reached:
+                    shortest[first] = min(reached)
             out += [(label, first, last) for first, last in shortest.items()]
         return out
 
