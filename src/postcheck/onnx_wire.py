@@ -1,9 +1,9 @@
 """ONNX models edited in their protobuf wire format, so that the `onnx` package is not
 needed at run time: cut a graph at a tensor, read initializers, and set their raw data.
 
-Field numbers used: ModelProto.graph = 7; GraphProto.node = 1, initializer = 5, output =
-12; NodeProto.input = 1, output = 2; TensorProto.dims = 1, data_type = 2, name = 8,
-raw_data = 9.
+Field numbers used: ModelProto.graph = 7, metadata_props = 14; GraphProto.node = 1,
+initializer = 5, output = 12; NodeProto.input = 1, output = 2; TensorProto.dims = 1,
+data_type = 2, name = 8, raw_data = 9 (and the other data fields, DATA_FIELDS).
 """
 
 from __future__ import annotations
@@ -66,6 +66,11 @@ def _bytes_field(number: int, payload: bytes) -> bytes:
     return _varint(number << 3 | 2) + _varint(len(payload)) + payload
 
 
+def _string(message: bytes | memoryview, number: int) -> str:
+    """The first string field `number` of `message`, or ""."""
+    return next(iter(_strings(message, number)), "")
+
+
 def _strings(message: bytes | memoryview, number: int) -> list[str]:
     return [str(message[i:j], "utf-8") for n, w, i, j, _ in _fields(message)
             if n == number and w == 2]  # fmt: skip
@@ -73,42 +78,30 @@ def _strings(message: bytes | memoryview, number: int) -> list[str]:
 
 def with_output(model: bytes, name: str) -> bytes:
     """The ONNX `model` cut at the float tensor `name`: that tensor is the graph's only
-    output, and the nodes and initializers that only fed the old outputs are dropped.
-
-    Edits the protobuf wire format (ModelProto.graph = 7; GraphProto.node = 1, initializer
-    = 5, output = 12; NodeProto.input = 1, output = 2; TensorProto.name = 8) so that the
-    `onnx` package is not needed at run time."""
+    output, and the nodes and initializers that only fed the old outputs are dropped."""
     tensor_type = _bytes_field(1, _varint(1 << 3) + _varint(1))  # TypeProto.tensor_type: float
     value_info = _bytes_field(1, name.encode()) + _bytes_field(2, tensor_type)
-    out, found = bytearray(), False
-    for number, wire, i, j, start in _fields(model):
-        if number != 7 or wire != 2:
-            out += model[start:j]
+    field, start, end = _graph(model)
+    old = model[start:end]
+    fields = list(_fields(old))
+    nodes = [(k, _strings(old[a:b], 1), _strings(old[a:b], 2))
+             for k, (n, _, a, b, _) in enumerate(fields) if n == 1]  # fmt: skip
+    if not any(name in outputs for _, _, outputs in nodes):
+        raise ValueError(f"no node in the ONNX model computes {name}")
+    needed, keep = {name}, set()
+    for k, inputs, outputs in reversed(nodes):  # nodes are in topological order
+        if needed.intersection(outputs):
+            keep.add(k)
+            needed.update(inputs)
+    graph = bytearray()
+    for k, (n, _, a, b, g_start) in enumerate(fields):
+        if n == 12 or (n == 1 and k not in keep):
             continue
-        old = model[i:j]
-        fields = list(_fields(old))
-        nodes = [(k, _strings(old[a:b], 1), _strings(old[a:b], 2))
-                 for k, (n, _, a, b, _) in enumerate(fields) if n == 1]  # fmt: skip
-        if not any(name in outputs for _, _, outputs in nodes):
-            raise ValueError(f"no node in the ONNX model computes {name}")
-        needed, keep = {name}, set()
-        for k, inputs, outputs in reversed(nodes):  # nodes are in topological order
-            if needed.intersection(outputs):
-                keep.add(k)
-                needed.update(inputs)
-        graph = bytearray()
-        for k, (n, _, a, b, g_start) in enumerate(fields):
-            if n == 12 or (n == 1 and k not in keep):
-                continue
-            if n == 5 and not needed.intersection(_strings(old[a:b], 8)):
-                continue
-            graph += old[g_start:b]
-        graph += _bytes_field(12, value_info)
-        out += _bytes_field(7, bytes(graph))
-        found = True
-    if not found:
-        raise ValueError("no graph in the ONNX model")
-    return bytes(out)
+        if n == 5 and not needed.intersection(_strings(old[a:b], 8)):
+            continue
+        graph += old[g_start:b]
+    graph += _bytes_field(12, value_info)
+    return model[:field] + _bytes_field(7, bytes(graph)) + model[end:]
 
 
 def _graph(model: bytes) -> tuple[int, int, int]:
@@ -126,7 +119,7 @@ def _initializers(model: bytes) -> Iterator[tuple[str, memoryview]]:
     for number, wire, i, j, _ in _fields(graph):
         if number == 5 and wire == 2:
             tensor = graph[i:j]
-            yield next(iter(_strings(tensor, 8)), ""), tensor
+            yield _string(tensor, 8), tensor
 
 
 def initializer_names(model: bytes) -> list[str]:
@@ -140,7 +133,7 @@ def metadata(model: bytes) -> dict[str, str]:
     for number, wire, i, j, _ in _fields(model):
         if number == 14 and wire == 2:
             entry = model[i:j]
-            out[next(iter(_strings(entry, 1)), "")] = next(iter(_strings(entry, 2)), "")
+            out[_string(entry, 1)] = _string(entry, 2)
     return out
 
 
@@ -203,7 +196,7 @@ def with_tensor_data(model: bytes, data: dict[str, bytes | memoryview | None]) -
     done = set()
     for number, wire, i, j, g_start in _fields(graph):
         tensor = graph[i:j]
-        name = next(iter(_strings(tensor, 8)), "") if number == 5 and wire == 2 else ""
+        name = _string(tensor, 8) if number == 5 and wire == 2 else ""
         if name not in data:
             pieces.append(graph[g_start:j])
             continue
