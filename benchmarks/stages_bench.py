@@ -8,6 +8,10 @@
 2. The encoder's bottom layers as shipped (int8 matrix products, `models/rewrite_base.py`)
    beside the int8 model's own graph, which onnxruntime folds to float32 (the peer, in the
    same run): session load time, and time per call for the draft's tokens, alternately.
+3. The shared spaCy pipeline as shipped (lemmas from spaCy's lookup table, the tagger run
+   only where a part of speech decides a name: `postcheck.lemmas`) beside the same model
+   with its own tagger, attribute ruler and rule lemmatizer on every post (as before), on
+   the draft, alternately, with each one's entities compared.
 No assertions: figures to read.
 """
 
@@ -104,12 +108,37 @@ def graphs(rounds: int) -> None:
               f"a call {median_ms(runs[name]):5.2f} ms")  # fmt: skip
 
 
+def pipelines(rounds: int) -> None:
+    import spacy
+
+    from postcheck.engine import SPACY_MODEL, load_nlp
+
+    rule = spacy.load(SPACY_MODEL, exclude=["parser"])
+    rule.enable_pipe("senter")
+    nlps = {"shipped: lookup lemmas, tagger on demand": load_nlp(),
+            "peer: tagger and rule lemmatizer on every post": rule}  # fmt: skip
+    runs: dict[str, list[float]] = defaultdict(list)
+    for _ in range(20):
+        docs = {name: nlp(DRAFT) for name, nlp in nlps.items()}
+    for _ in range(rounds):
+        for name, nlp in nlps.items():
+            start = time.perf_counter()
+            nlp(DRAFT)
+            runs[name].append(time.perf_counter() - start)
+    same = len({tuple((e.text, e.label_) for e in d.ents) for d in docs.values()}) == 1
+    print(f"\n3. the spaCy pipeline on the draft, alternately ({rounds} runs each; "
+          f"entities {'the same' if same else 'DIFFERENT'}):")  # fmt: skip
+    for name, nlp in nlps.items():
+        print(f"   {name:50s} {median_ms(runs[name]):5.2f} ms  ({', '.join(nlp.pipe_names)})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--checks", type=int, default=200)
     args = parser.parse_args()
     stages(args.checks)
     graphs(args.checks)
+    pipelines(args.checks)
 
 
 if __name__ == "__main__":

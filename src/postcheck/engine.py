@@ -40,16 +40,23 @@ def load_nlp():
     """Load the spaCy pipeline once per process, from the installed package (offline)."""
     import spacy
 
+    from postcheck.lemmas import COMPONENT, RULE_LEMMA_PIPES, TAGGER_PIPES
+
     try:
         # No dependency parser: nothing uses the parse, and the pipeline's own sentence
         # recognizer ("senter") gives the sentence boundaries, faster. Entities are the same.
-        nlp = spacy.load(SPACY_MODEL, exclude=["parser"])
+        # Lemmas come from spaCy's lookup table, so the tagger runs only where a part of
+        # speech decides a name (postcheck.lemmas).
+        nlp = spacy.load(
+            SPACY_MODEL, exclude=["parser", *RULE_LEMMA_PIPES], disable=list(TAGGER_PIPES)
+        )
     except OSError as exc:
         raise ConfigError(
             f"the spaCy model {SPACY_MODEL} is not installed",
             fix="run the install command in README.md (it installs the pinned model)",
         ) from exc
     nlp.enable_pipe("senter")
+    nlp.add_pipe(COMPONENT)
     return nlp
 
 

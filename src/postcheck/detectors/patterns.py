@@ -139,8 +139,9 @@ class PatternsDetector:
 def _lemmas_in_context(nlp: Language, sequences: list[list[str]]) -> dict[tuple, dict[str, str]]:
     """What spaCy makes of each pattern word in its own phrase (e.g. "me" -> "I")."""
     texts = [" ".join(t for t in seq if t not in ("*", "...")) for seq in sequences]
-    keep = {"tok2vec", "tagger", "attribute_ruler", "lemmatizer"}
-    with nlp.select_pipes(enable=[p for p in nlp.pipe_names if p in keep]):
+    from postcheck.lemmas import COMPONENT
+
+    with nlp.select_pipes(enable=[COMPONENT]):
         docs = list(nlp.pipe(texts))
     return {
         tuple(seq): {t.text.lower(): t.lemma_ for t in doc}

@@ -7,14 +7,18 @@ off before presidio is imported.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from postcheck.lemmas import is_proper_noun
 from postcheck.schema import Hit
 
 if TYPE_CHECKING:
     from spacy.language import Language
+    from spacy.tokens import Token
 
     from postcheck.config import Config
     from postcheck.detectors import Analysis
@@ -119,6 +123,7 @@ class PiiDetector:
             ner_model_configuration=ner_config,
         )
         self._engine.nlp = {"en": nlp}  # share the loaded pipeline: never load or download
+        self._nlp = nlp
         registry = RecognizerRegistry(supported_languages=["en"])
         for recognizer in _recognizers(config):
             registry.add_recognizer(recognizer)
@@ -147,8 +152,9 @@ class PiiDetector:
                 )
                 for r in results
             ]
-            hits.extend(_names_the_model_mislabelled(analysis, hits))
-            hits.extend(_first_names_with_a_class(analysis, hits))
+            proper = functools.partial(is_proper_noun, self._nlp)
+            hits.extend(_names_the_model_mislabelled(analysis, hits, proper))
+            hits.extend(_first_names_with_a_class(analysis, hits, proper))
             known = [h for h in hits if h.label in ("SCHOOL", "PUPIL", "STAFF")]
             emails = [h for h in hits if h.label == "EMAIL_ADDRESS"]
             for hit in hits:
@@ -181,7 +187,9 @@ def _keep_tldextract_offline() -> None:
         tld.TLD_EXTRACTOR = tld.TLDExtract(suffix_list_urls=(), fallback_to_snapshot=True)
 
 
-def _names_the_model_mislabelled(analysis: Analysis, hits: list[Hit]) -> list[Hit]:
+def _names_the_model_mislabelled(
+    analysis: Analysis, hits: list[Hit], proper: Callable[[Token], bool]
+) -> list[Hit]:
     """The small model often calls a person's full name a place or organisation
     ("Amara Okafor" as GPE). Two or three capitalised proper nouns, none of them a
     place or organisation word, are also kept as a PERSON, with a lower score."""
@@ -190,11 +198,11 @@ def _names_the_model_mislabelled(analysis: Analysis, hits: list[Hit]) -> list[Hi
         words = [t for t in ent if not t.is_punct]
         if ent.label_ not in ("GPE", "LOC", "ORG", "FAC", "NORP") or not 2 <= len(words) <= 3:
             continue
-        if not all(
-            t.pos_ == "PROPN" and t.text[:1].isupper() and t.text[1:].islower() for t in words
-        ):
+        if not all(t.text[:1].isupper() and t.text[1:].islower() for t in words):
             continue
         if any(t.lower_ in _PLACE_OR_ORG or t.lower_ in _NOT_NAMES for t in words):
+            continue
+        if not all(proper(t) for t in words):  # last: it may run the tagger
             continue
         hit = analysis.hit(
             "pii", "PERSON", ent.start_char, ent.end_char, 0.45,
@@ -210,19 +218,23 @@ _CLASS_AFTER_NAME = re.compile(
 )
 
 
-def _first_names_with_a_class(analysis: Analysis, hits: list[Hit]) -> list[Hit]:
+def _first_names_with_a_class(
+    analysis: Analysis, hits: list[Hit], proper: Callable[[Token], bool]
+) -> list[Hit]:
     """The small model misses many lone first names ("Ava", "Isla"). A capitalised proper
     noun written just before its class ("Ava in Year 3", "Isla in Reception", "Harry from
     5B") is kept as a PERSON, with a lower score."""
     out = []
     doc = analysis.doc
     for tok in doc[:-2]:
-        if tok.pos_ != "PROPN" or not tok.is_alpha or len(tok.text) < 2 or not tok.is_title:
+        if not tok.is_alpha or len(tok.text) < 2 or not tok.is_title:
             continue
         if tok.lower_ in _NOT_NAMES or tok.lower_ in _PLACE_OR_ORG or tok.ent_type_ == "DATE":
             continue
         after = tok.idx + len(tok.text)
         if not _CLASS_AFTER_NAME.match(doc.text[after : after + 24].lstrip()):
+            continue
+        if not proper(tok):  # last: it may run the tagger
             continue
         hit = analysis.hit(
             "pii", "PERSON", tok.idx, tok.idx + len(tok.text), 0.45,
