@@ -53,3 +53,13 @@ def test_changed_table_is_refused(monkeypatch):
         assert "reinstall" in caught.value.fix
     finally:
         lemmas.lookup_table.cache_clear()
+
+
+def test_tagger_runs_on_demand():
+    """Posts are not tagged unless a part of speech is asked for; then the doc is tagged."""
+    nlp = load_nlp()
+    doc = nlp("Ava in Year 3 read beautifully in assembly.")
+    assert not doc.has_annotation("TAG")
+    assert lemmas.is_proper_noun(nlp, doc[0])  # "Ava"
+    assert doc.has_annotation("TAG")
+    assert not lemmas.is_proper_noun(nlp, doc[4])  # "read"
