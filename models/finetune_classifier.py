@@ -9,6 +9,8 @@ figures, so the two can be compared at the same false-alarm budget:
 
     .venv-train/bin/python models/finetune_classifier.py --layers 0   # frozen: the baseline
     .venv-train/bin/python models/finetune_classifier.py --layers 2 --epochs 3
+    .venv-train/bin/python models/finetune_classifier.py --layers 2 --epochs 2 \
+        --teacher models/.cache/vectors-compare-mpnet.npz   # distil a larger encoder too
 
 Only whole posts are read (no sentence segments), for baseline and fine-tuned alike.
 Nothing is written to the package: `--export FILE.onnx` writes the trained layers (int8
@@ -54,6 +56,14 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=8.0, help="unit vector times this -> head")
     ap.add_argument("--skip", nargs="*", default=[], help="leave out these corpus folders")
     ap.add_argument("--save", type=Path, help="write the trained state here (torch file)")
+    ap.add_argument(
+        "--teacher",
+        type=Path,
+        help="a larger encoder's vectors of the same rows (compare_encoders.py's cache, e.g. "
+        "models/.cache/vectors-compare-mpnet.npz): the layers also learn to reproduce them, "
+        "through a linear map (distillation)",
+    )
+    ap.add_argument("--teacher-weight", type=float, default=1.0)
     ap.add_argument(
         "--export",
         type=Path,
@@ -143,10 +153,22 @@ def main() -> None:
         return torch.nn.functional.normalize(v, dim=-1)
 
     head = torch.nn.Linear(384, len(CLASSIFIER_LABELS))
+    teacher, have, project = None, None, None
+    if args.teacher:
+        with np.load(args.teacher, allow_pickle=False) as npz:
+            known = dict(zip(npz["keys"].tolist(), npz["vectors"], strict=True))
+        keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
+        width = len(next(iter(known.values())))
+        have = torch.tensor([k in known for k in keys])
+        teacher = torch.tensor(np.stack([known.get(k, np.zeros(width, np.float32)) for k in keys]))
+        project = torch.nn.Linear(384, width)
+        print(f"teacher: {int(have.sum())} of {len(keys)} rows, {width} dimensions", flush=True)
     pos = y.sum(0)
     pos_weight = ((len(y) - pos) / pos.clamp(min=1)).clamp(max=30)
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
     params = [{"params": head.parameters(), "lr": args.head_lr}]
+    if project is not None:
+        params.append({"params": project.parameters(), "lr": args.head_lr})
     if len(top):
         params.append({"params": top.parameters(), "lr": args.lr})
     opt = torch.optim.AdamW(params, weight_decay=0.01)
@@ -167,8 +189,13 @@ def main() -> None:
                 break
             if len(idx) < args.batch // 2:
                 continue
-            logits = head(pooled([cached[i] for i in idx]) * args.scale)
-            loss = loss_fn(logits, y[idx])
+            vectors = pooled([cached[i] for i in idx])
+            loss = loss_fn(head(vectors * args.scale), y[idx])
+            if project is not None and have[idx].any():
+                known_rows = have[idx]
+                mapped = torch.nn.functional.normalize(project(vectors[known_rows]), dim=-1)
+                agree = (mapped * teacher[idx][known_rows]).sum(-1)
+                loss = loss + args.teacher_weight * (1 - agree).mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
