@@ -25,7 +25,6 @@ Vectors are cached under `models/.cache/`.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import time
 from pathlib import Path
@@ -77,23 +76,6 @@ class HFEncoder:
                     print(f"  {self.name}: {s}/{len(texts)} in {time.time() - started:.0f} s",
                           flush=True)  # fmt: skip
         return out
-
-
-def cached(texts: list[str], encoder) -> np.ndarray:
-    """Vectors of `texts`, cached under models/.cache by encoder name and text."""
-    tc.CACHE.mkdir(exist_ok=True)
-    path = tc.CACHE / f"vectors-{encoder.name}.npz"
-    known: dict[str, np.ndarray] = {}
-    if path.is_file():
-        with np.load(path, allow_pickle=False) as npz:
-            known = dict(zip(npz["keys"].tolist(), npz["vectors"], strict=True))
-    keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
-    todo = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
-    if todo:
-        vectors = encoder.encode([t for _, t in todo])
-        known.update({k: v for (k, _), v in zip(todo, vectors, strict=True)})
-        np.savez(path, keys=np.array(list(known)), vectors=np.stack(list(known.values())))
-    return np.stack([known[k] for k in keys])
 
 
 def timing(encoder, texts: list[str]) -> str:
@@ -174,8 +156,8 @@ def main() -> None:
         print(f"\n== {name}: loaded in {loaded:.2f} s; "
               f"{timing(encoder, sets['dev2'][0][:64])}", flush=True)  # fmt: skip
         started = time.time()
-        x = cached(texts, encoder)
-        vectors = {k: cached(t, encoder) for k, (t, _) in sets.items()}
+        x = tc.encode_cached(texts, encoder)
+        vectors = {k: tc.encode_cached(t, encoder) for k, (t, _) in sets.items()}
         print(f"  encoded in {time.time() - started:.0f} s ({x.shape[1]} dimensions; "
               f"trained on {len(rows)} rows)", flush=True)  # fmt: skip
         for kind in HEADS:
