@@ -137,7 +137,7 @@ class PatternsDetector:
 
 
 def _lemmas_in_context(nlp: Language, sequences: list[list[str]]) -> dict[tuple, dict[str, str]]:
-    """What spaCy makes of each pattern word in its own phrase (e.g. "me" -> "I")."""
+    """What spaCy makes of each pattern word in its own phrase (e.g. "pulled" -> "pull")."""
     texts = [" ".join(t for t in seq if t not in ("*", "...")) for seq in sequences]
     from postcheck.lemmas import COMPONENT
 
