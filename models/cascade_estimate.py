@@ -25,10 +25,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import drafts  # noqa: E402
-import sources  # noqa: E402
 import train_classifier as tc  # noqa: E402
 from compare_classifiers import logit  # noqa: E402
 from compare_encoders import scores as head_scores  # noqa: E402
+from compare_encoders import training_rows  # noqa: E402
 
 from postcheck.encoder import load_encoder  # noqa: E402
 
@@ -52,15 +52,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "eval" / "dev")
     args = parser.parse_args()
 
-    train, val = drafts.training()
-    rows = [(d.text, d.categories) for d in train]
-    val_texts = {" ".join(d.text.lower().split()) for d in val}
-    rows += [r for r in tc.rule_rows() if " ".join(r[0].lower().split()) not in val_texts]
-    rule_end = len(rows)
-    half = [e for e in sources.university(args.data) if sources.calibration_half(e)]
-    rows += [(e.text, ()) for e in half if tc._account_bit(e.meta.get("account", ""))]
-    weights = np.ones(len(rows))
-    weights[len(train) : rule_end] = tc.RULE_EXAMPLE_WEIGHT
+    rows, weights, _ = training_rows(args.data)
     texts = tc.normalised([t for t, _ in rows])
     y = tc.targets([c for _, c in rows])
     dev2 = drafts.dev2()

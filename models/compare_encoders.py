@@ -78,6 +78,24 @@ class HFEncoder:
         return out
 
 
+def training_rows(data: Path) -> tuple[list[tuple[str, tuple[str, ...]]], np.ndarray, list]:
+    """(rows, weights, validation drafts): the rows `train_classifier.py` trains on (the
+    train split, the rules' examples weighted, the trained-on part of the university
+    posts)."""
+    import sources
+
+    train, val = drafts.training()
+    rows = [(d.text, d.categories) for d in train]
+    val_texts = {" ".join(d.text.lower().split()) for d in val}
+    rows += [r for r in tc.rule_rows() if " ".join(r[0].lower().split()) not in val_texts]
+    rule_end = len(rows)
+    half = [e for e in sources.university(data) if sources.calibration_half(e)]
+    rows += [(e.text, ()) for e in half if tc._account_bit(e.meta.get("account", ""))]
+    weights = np.ones(len(rows))
+    weights[len(train) : rule_end] = tc.RULE_EXAMPLE_WEIGHT
+    return rows, weights, val
+
+
 def timing(encoder, texts: list[str]) -> str:
     """Milliseconds for one text on one thread (median over `texts`)."""
     import torch
@@ -118,17 +136,7 @@ def main() -> None:
 
     from postcheck.encoder import load_encoder
 
-    train, val = drafts.training()
-    rows = [(d.text, d.categories) for d in train]
-    val_texts = {" ".join(d.text.lower().split()) for d in val}
-    rows += [r for r in tc.rule_rows() if " ".join(r[0].lower().split()) not in val_texts]
-    rule_end = len(rows)
-    import sources
-
-    half = [e for e in sources.university(args.data) if sources.calibration_half(e)]
-    rows += [(e.text, ()) for e in half if tc._account_bit(e.meta.get("account", ""))]
-    weights = np.ones(len(rows))
-    weights[len(train) : rule_end] = tc.RULE_EXAMPLE_WEIGHT
+    rows, weights, val = training_rows(args.data)
     if args.sample and args.sample < len(rows):
         keep = np.sort(np.random.default_rng(0).choice(len(rows), args.sample, replace=False))
         rows, weights = [rows[i] for i in keep], weights[keep]
