@@ -39,7 +39,7 @@ import drafts  # noqa: E402
 import train_classifier as tc  # noqa: E402
 from compare_classifiers import report  # noqa: E402
 
-from postcheck.detectors.classifier import CLASSIFIER_LABELS  # noqa: E402
+from postcheck.detectors.classifier import CLASSIFIER_LABELS, Heads  # noqa: E402
 
 HEADS = ("hybrid-4", "linear-1")
 TOKENS = 128
@@ -111,10 +111,8 @@ def timing(encoder, texts: list[str]) -> str:
 
 
 def scores(layers, lexical, x: np.ndarray, texts: list[str]) -> np.ndarray:
-    logits = x @ layers[0] + layers[1]
-    if lexical is not None:
-        logits = logits + tc.lexical_matrix(texts) @ lexical
-    return 1 / (1 + np.exp(-logits))
+    """The heads' scores, as the detector computes them."""
+    return Heads.from_arrays(list(CLASSIFIER_LABELS), layers, lexical).scores(x, texts)
 
 
 def main() -> None:

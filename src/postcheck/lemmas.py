@@ -31,7 +31,7 @@ COMPONENT = "postcheck_lemmas"
 #: en_core_web_sm's components that find lemmas by rule: left out of the pipeline.
 RULE_LEMMA_PIPES = ("attribute_ruler", "lemmatizer")
 #: The tagger and its token vectors: loaded but not run on every post; the pii detector
-#: runs them on a post only when a word's part of speech decides a name (`tag_on_demand`).
+#: runs them on a post only when a word's part of speech decides a name (`is_proper_noun`).
 TAGGER_PIPES = ("tok2vec", "tagger")
 #: The tagger's tags for proper nouns.
 PROPER_NOUN_TAGS = frozenset({"NNP", "NNPS"})

@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from postcheck.lemmas import is_proper_noun
 from postcheck.schema import Hit
 
 if TYPE_CHECKING:
@@ -123,7 +122,9 @@ class PiiDetector:
             ner_model_configuration=ner_config,
         )
         self._engine.nlp = {"en": nlp}  # share the loaded pipeline: never load or download
-        self._nlp = nlp
+        from postcheck.lemmas import is_proper_noun  # imports spaCy: not for `rules list`
+
+        self._proper = functools.partial(is_proper_noun, nlp)
         registry = RecognizerRegistry(supported_languages=["en"])
         for recognizer in _recognizers(config):
             registry.add_recognizer(recognizer)
@@ -152,9 +153,8 @@ class PiiDetector:
                 )
                 for r in results
             ]
-            proper = functools.partial(is_proper_noun, self._nlp)
-            hits.extend(_names_the_model_mislabelled(analysis, hits, proper))
-            hits.extend(_first_names_with_a_class(analysis, hits, proper))
+            hits.extend(_names_the_model_mislabelled(analysis, hits, self._proper))
+            hits.extend(_first_names_with_a_class(analysis, hits, self._proper))
             known = [h for h in hits if h.label in ("SCHOOL", "PUPIL", "STAFF")]
             emails = [h for h in hits if h.label == "EMAIL_ADDRESS"]
             for hit in hits:
