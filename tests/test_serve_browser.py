@@ -190,3 +190,60 @@ def test_review_page_marks_a_false_alarm_into_the_decisions_file(server, browser
     browser.set_window_size(375, 800)  # usable at phone width: nothing scrolls sideways
     width = browser.execute_script("return document.documentElement.scrollWidth")
     assert width <= browser.execute_script("return window.innerWidth")
+
+
+#: WCAG 2.x contrast of every visible piece of text on the page against the background it
+#: is drawn on (backgrounds composited up the tree); returns the pieces under AA (4.5:1, or
+#: 3:1 for large text). Text drawn transparent (the highlight layer behind the draft box,
+#: whose words the box itself shows) has no contrast to meet.
+CONTRAST_JS = r"""
+const parse = s => { const m = s && s.match(/rgba?\(([^)]+)\)/); if (!m) return null;
+  const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
+  return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+const lum = c => { const f = v => { v /= 255;
+  return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+const background = el => { const layers = [];
+  for (let e = el; e; e = e.parentElement) {
+    const c = parse(getComputedStyle(e).backgroundColor);
+    if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; } }
+  let out = [255, 255, 255];
+  for (let i = layers.length - 1; i >= 0; i--) { const c = layers[i];
+    out = [0, 1, 2].map(k => c[k] * c[3] + out[k] * (1 - c[3])); }
+  return out; };
+const ratio = (fg, bg) => { const f = [0, 1, 2].map(k => fg[k] * fg[3] + bg[k] * (1 - fg[3]));
+  const a = lum(f), b = lum(bg); return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); };
+const bad = []; let checked = 0;
+const check = (el, st, what) => {
+  const fg = parse(st.color); if (!fg || fg[3] === 0) return;
+  const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight) >= 700;
+  const need = (size >= 24 || (bold && size >= 18.66)) ? 3 : 4.5;
+  const r = ratio(fg, background(el)); checked++;
+  if (r < need) bad.push([el.tagName, el.className, what, r.toFixed(2)]); };
+for (const el of document.body.querySelectorAll('*')) {
+  const st = getComputedStyle(el);
+  if (st.display === 'none' || st.visibility === 'hidden') continue;
+  const box = el.getBoundingClientRect(); if (!box.width || !box.height) continue;
+  if ([...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+    check(el, st, el.textContent.trim().slice(0, 40));
+  if (el.value && (el.tagName === 'TEXTAREA' || el.tagName === 'INPUT')) check(el, st, 'its value');
+  if (el.placeholder) check(el, getComputedStyle(el, '::placeholder'), 'placeholder');
+}
+return [checked, bad];
+"""
+
+
+def test_every_text_on_both_pages_meets_wcag_aa_contrast(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(1280, 900)
+    browser.get(server + "/")
+    browser.find_element(By.ID, "draft").send_keys(DRAFT)
+    verdict = browser.find_element(By.ID, "verdict")
+    wait_for(browser, lambda d: "breach" in verdict.get_attribute("class").split())
+    checked, bad = browser.execute_script(CONTRAST_JS)  # the verdict, findings, highlights
+    assert checked > 10 and bad == [], bad
+
+    browser.get(server + "/review")
+    checked, bad = browser.execute_script(CONTRAST_JS)  # groups, badges, filters, decisions
+    assert checked > 10 and bad == [], bad
