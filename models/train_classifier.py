@@ -86,6 +86,9 @@ RULE_EXAMPLE_WEIGHT = 5.0
 #: n-gram weights smaller than this are stored as 0: they move a logit by less than 0.01
 #: (the n-gram features are L2-normalised) and keep heads.npz under 2 MB.
 LEXICAL_FLOOR = 1e-3
+#: The share of the calibration ok drafts that reach a category's `lean` score (0.5 under
+#: the heads before the concern head let 3.25% of them through for `confidential`).
+LEAN_OK_SHARE = 0.03
 #: The highest threshold (the heads' scores reach 0.999 on some harmless posts).
 CAP = 0.999
 FLOOR = 0.2
@@ -261,16 +264,57 @@ class Segments:
         self.pieces = pieces
         self.vectors = np.vstack(rows) if rows else np.zeros((0, 384), np.float32)
 
+    def whole(self) -> tuple[np.ndarray, list[str]]:
+        """The vectors and texts of the whole posts (each post's first segment)."""
+        first = np.r_[True, self.owners[1:] != self.owners[:-1]] if len(self.owners) else []
+        rows = np.flatnonzero(first)
+        return self.vectors[rows], [self.pieces[i] for i in rows]
+
     def scores(self, heads: Heads) -> np.ndarray:
         """(posts, categories): each category's highest score over a post's segments."""
         out = np.zeros((self.n, len(heads.labels)), dtype=np.float32)
         if len(self.owners):
-            np.maximum.at(out, self.owners, heads.scores(self.vectors, self.pieces))
+            first = np.flatnonzero(np.r_[True, self.owners[1:] != self.owners[:-1]])
+            whole = first[self.owners]  # each row's post's whole-text row, as the detector
+            np.maximum.at(out, self.owners, heads.scores(self.vectors, self.pieces, whole))
         return out
 
 
-def choose_thresholds(val_scores, val_y, uni_scores, must_flag=None) -> dict[str, dict[str, float]]:
-    """Per category: start at the best-F1 `doubt` threshold on validation, then, while the
+def concern_stats(raw: Heads, segment_sets: list[Segments], calib_y: np.ndarray) -> dict:
+    """How the concern head and each category's head score ok drafts (their whole posts'
+    log-odds on the calibration sets: mean and spread), for `Heads.scores` to put them on
+    one scale and average them."""
+    pieces = [s.whole() for s in segment_sets]
+    logits = raw.logits(np.vstack([v for v, _ in pieces]), [t for _, ts in pieces for t in ts])
+    ok = logits[calib_y.sum(axis=1) == 0]
+    mean, spread = ok.mean(axis=0), ok.std(axis=0)
+    return {
+        "mean": [round(float(v), 5) for v in mean[:-1]],
+        "spread": [round(float(v), 5) for v in spread[:-1]],
+        "any_mean": round(float(mean[-1]), 5),
+        "any_spread": round(float(spread[-1]), 5),
+    }
+
+
+def add_leans(thresholds: dict, scores: np.ndarray, y: np.ndarray) -> None:
+    """Each category's `lean`: the score LEAN_OK_SHARE of the calibration ok drafts reach
+    (never above its `doubt`), for rules that pair the classifier with a specific signal
+    (`min_score: lean`)."""
+    ok = scores[y.sum(axis=1) == 0]
+    for j, label in enumerate(CLASSIFIER_LABELS):
+        lean = float(np.quantile(ok[:, j], 1 - LEAN_OK_SHARE))
+        thresholds[label]["lean"] = round(min(lean, thresholds[label]["doubt"]), 3)
+
+
+def choose_thresholds(
+    val_scores, val_y, uni_scores, must_flag=None, shared: bool = False, sets=None
+) -> dict[str, dict[str, float]]:
+    """With `shared` (heads read with a concern head: every category's score is on one
+    scale), start every category at the lowest single threshold under both budgets.
+    `sets`: the rows of each calibration set (validation, dev2), each held to OK_BUDGET
+    on its own as well as together (a writer the heads never saw must not pay for the
+    training writers' slack).
+    Otherwise, per category: start at the best-F1 `doubt` threshold on validation, then, while the
     categories together flag more than OK_BUDGET of the validation ok drafts or UNI_BUDGET
     of the university posts, raise (by 0.01) the threshold whose raise clears the most
     such false alarms per caught draft lost. `must_flag` (scores, targets) are the rules'
@@ -289,8 +333,27 @@ def choose_thresholds(val_scores, val_y, uni_scores, must_flag=None) -> dict[str
 
     def rates(t: np.ndarray) -> tuple[float, float]:
         ok_rate = float((val_scores[ok_rows] >= t).any(axis=1).mean()) if ok_rows.any() else 0.0
+        for rows in sets or []:
+            mine = rows & ok_rows
+            if mine.any():
+                ok_rate = max(ok_rate, float((val_scores[mine] >= t).any(axis=1).mean()))
         uni_rate = float((uni_scores >= t).any(axis=1).mean()) if len(uni_scores) else 0.0
         return ok_rate, uni_rate
+
+    if shared:
+        # the rules' fail examples are their tests: no category starts above its lowest
+        # example's score, and the one threshold of the rest is raised to pay for them
+        cap = np.full(len(CLASSIFIER_LABELS), CAP)
+        if must_flag is not None:
+            for j in range(len(CLASSIFIER_LABELS)):
+                mine = must_flag[0][must_flag[1][:, j] == 1, j]
+                if len(mine):
+                    cap[j] = max(FLOOR, np.floor(mine.min() * 1000) / 1000)
+        for t in np.round(np.arange(FLOOR, CAP + 1e-9, 0.001), 3):
+            ok_rate, uni_rate = rates(np.minimum(t, cap))
+            if ok_rate <= OK_BUDGET and uni_rate <= UNI_BUDGET:
+                break
+        doubt = np.minimum(t, cap)
 
     def caught(t: np.ndarray) -> int:
         return int(((val_scores >= t) & (val_y == 1)).any(axis=1).sum())
@@ -423,7 +486,9 @@ def evaluate(scores, y, thresholds, level: str = "doubt") -> dict:
     }
 
 
-def write(layers, lexical, kind: str, thresholds: dict, metrics: dict, out: Path, encoder) -> str:
+def write(
+    layers, lexical, kind: str, thresholds: dict, metrics: dict, out: Path, encoder, concern=None
+) -> str:
     out.mkdir(parents=True, exist_ok=True)
     meta = {
         "format": HEADS_FORMAT,
@@ -432,6 +497,8 @@ def write(layers, lexical, kind: str, thresholds: dict, metrics: dict, out: Path
         "hidden": HIDDEN if kind.startswith("mlp") else 0,
         "lexical": lexical is not None,
     }
+    if concern is not None:
+        meta["concern"] = concern
     names = ["w1", "b1", "w2", "b2"] if kind.startswith("mlp") else ["w", "b"]
     arrays = {n: np.asarray(a, dtype=np.float16 if n.startswith("w") else np.float32)
               for n, a in zip(names, layers, strict=True)}  # fmt: skip
@@ -447,7 +514,11 @@ def write(layers, lexical, kind: str, thresholds: dict, metrics: dict, out: Path
         "# calibration half of the benign university posts (never the test split).",
         "# See models/CLASSIFIER_CARD.md.",
     ]
-    lines += [f"{k}: {{doubt: {v['doubt']}, breach: {v['breach']}}}" for k, v in thresholds.items()]
+    lines += [
+        f"{k}: {{doubt: {v['doubt']}, breach: {v['breach']}"
+        + (f", lean: {v['lean']}}}" if "lean" in v else "}")
+        for k, v in thresholds.items()
+    ]
     (out / "thresholds.yml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     digest = hashlib.sha256((out / "heads.npz").read_bytes()).hexdigest()
     if out.resolve() != OUT.resolve():
@@ -483,6 +554,8 @@ def main() -> None:
     )
     parser.add_argument("--compare", action="store_true", help="train both kinds; write nothing")
     parser.add_argument("--no-rule-examples", action="store_true")
+    parser.add_argument("--no-concern", action="store_true",
+                        help="no concern head: a category's score is its own head's")  # fmt: skip
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument(
         "--top-layers",
@@ -542,15 +615,25 @@ def main() -> None:
     rule_segments = Segments([t for t, _ in rule_fails], encoder)
     rule_y = targets([c for _, c in rule_fails])
     for kind in VARIANTS if args.compare else [args.head]:
-        layers, lexical = train_heads(kind, x, y, texts, weights=weights)
-        heads = Heads.from_arrays(list(CLASSIFIER_LABELS), layers, lexical, encoder.name)
+        with_concern = not args.no_concern and not kind.startswith("mlp")
+        y_heads = np.hstack([y, y.max(axis=1, keepdims=True)]) if with_concern else y
+        layers, lexical = train_heads(kind, x, y_heads, texts, weights=weights)
+        concern = None
+        if with_concern:
+            raw = Heads.from_arrays(list(CLASSIFIER_LABELS), layers, lexical, encoder.name)
+            concern = concern_stats(raw, [val_segments, dev2_segments], calib_y)
+        heads = Heads.from_arrays(list(CLASSIFIER_LABELS), layers, lexical, encoder.name,
+                                  concern)  # fmt: skip
         val_scores = val_segments.scores(heads)
         dev2_scores = dev2_segments.scores(heads)
         uni_scores = uni_segments.scores(heads)
         must_flag = (rule_segments.scores(heads), rule_y) if rule_fails else None
         thresholds = choose_thresholds(
-            np.vstack([val_scores, dev2_scores]), calib_y, uni_scores, must_flag
-        )
+            np.vstack([val_scores, dev2_scores]), calib_y, uni_scores, must_flag,
+            shared=concern is not None,
+            sets=[np.arange(len(calib_y)) < len(val_y), np.arange(len(calib_y)) >= len(val_y)],
+        )  # fmt: skip
+        add_leans(thresholds, np.vstack([val_scores, dev2_scores]), calib_y)
         doubt = evaluate(val_scores, val_y, thresholds, "doubt")
         on_dev2 = evaluate(dev2_scores, dev2_y, thresholds, "doubt") if len(dev2) else None
         uni_doubt = float(
@@ -573,7 +656,8 @@ def main() -> None:
                   f"  dev2 P={d2['precision']:.2f} R={d2['recall']:.2f}"
                   f"  doubt {t['doubt']:.2f} breach {t['breach']:.2f}")  # fmt: skip
         if not args.compare:
-            digest = write(layers, lexical, kind, thresholds, results[kind], args.out, encoder)
+            digest = write(layers, lexical, kind, thresholds, results[kind], args.out, encoder,
+                           concern)  # fmt: skip
             print(f"\nwrote {args.out}/heads.npz (sha256 {digest}) and thresholds.yml")
     print(f"done in {time.time() - started:.0f} s")
 

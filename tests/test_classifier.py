@@ -96,6 +96,34 @@ def test_the_shipped_heads_and_thresholds_cover_every_category():
         assert 0 < levels["doubt"] <= levels["breach"] <= 1
 
 
+def test_the_concern_head_and_each_categorys_head_are_read_together():
+    """Each category's score is the mean of its own log-odds and the concern head's, each
+    standardised on ok drafts: a draft its own head is unsure of is lifted by a concern
+    head that is sure something is wrong, and pulled down by one that is sure nothing is."""
+    labels = ["bullying", "lewd"]
+    w = np.zeros((2, 3), np.float32)  # vector -> [bullying, lewd, concern]
+    w[0] = [1.0, 0.0, 0.0]
+    w[1] = [0.0, 0.0, 1.0]
+    concern = {"mean": [-2.0, -3.0], "spread": [1.0, 2.0], "any_mean": -1.0, "any_spread": 0.5}
+    heads = clf.Heads.from_arrays(labels, [w, np.zeros(3)], concern=concern)
+    vectors = np.array([[0.0, 0.0], [0.0, 1.5], [0.0, -1.5]], np.float32)
+    logits = heads.logits(vectors)
+    assert logits.shape == (3, 3)
+    z = (np.array([[2.0, 1.5], [2.0, 1.5], [2.0, 1.5]]) + ((logits[:, 2] + 1.0) / 0.5)[:, None]) / 2
+    np.testing.assert_allclose(heads.scores(vectors), 1 / (1 + np.exp(-z)), rtol=1e-6)
+    plain = clf.Heads.from_arrays(labels, [w[:, :2], np.zeros(2)])
+    assert heads.scores(vectors)[1, 0] > plain.scores(vectors)[1, 0]  # lifted
+    assert heads.scores(vectors)[2, 0] < heads.scores(vectors)[0, 0]  # pulled down
+    with pytest.raises(ModelError, match="concern"):
+        clf.Heads.from_arrays(labels, [w, np.zeros(3)], concern={**concern, "spread": [1.0, 0.0]})
+
+
+def test_the_shipped_heads_read_the_concern_head():
+    heads = clf.load_heads()
+    assert heads.concern is not None
+    assert heads.logits(np.zeros((1, 384), np.float32)).shape == (1, len(heads.labels) + 1)
+
+
 def test_the_weights_in_the_repository_stay_small():
     sizes = sum(p.stat().st_size for p in clf.HEADS_FILE.parent.iterdir())
     assert sizes <= 10 * 1024 * 1024

@@ -34,8 +34,9 @@ _EXAMPLE_HELP = {
     "pass": "a near-miss it must not flag",
 }
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-#: `min_score` words for model labels: the model's own calibrated thresholds.
-CALIBRATED = ("doubt", "breach")
+#: `min_score` words for model labels: the model's own calibrated thresholds (`lean`: a
+#: score few ok drafts reach, for a rule that pairs the model with a specific signal).
+CALIBRATED = ("lean", "doubt", "breach")
 #: Used for a model label the active backend has no calibrated threshold for.
 UNCALIBRATED_THRESHOLD = 0.5
 
@@ -46,7 +47,7 @@ def calibrated_threshold(
     level: str,
     default: float = UNCALIBRATED_THRESHOLD,
 ) -> float:
-    """The active model's calibrated `level` ("doubt" or "breach") threshold for `label`
+    """The active model's calibrated `level` ("lean", "doubt" or "breach") threshold for `label`
     (`default` where it has none)."""
     return float((calibrated or {}).get(label, {}).get(level, default))
 
@@ -83,7 +84,7 @@ class Condition:
     kind: str  # any | all | not | pii | toxicity | classifier | media | patterns
     children: list[Condition] = field(default_factory=list)
     labels: frozenset[str] = frozenset()
-    #: a number, or "doubt"/"breach": the active model's calibrated threshold per label
+    #: a number, or "lean"/"doubt"/"breach": the active model's calibrated threshold per label
     min_score: float | str = 0.0
     pattern_id: str = ""
     phrases: list[str] = field(default_factory=list)
@@ -360,7 +361,7 @@ def _condition(
     if model and score in CALIBRATED:
         return Condition(kind, labels=frozenset(wanted), min_score=score)
     if not isinstance(score, int | float) or isinstance(score, bool) or not 0 <= score <= 1:
-        words = " or `doubt`/`breach` (the model's calibrated thresholds)"
+        words = " or `lean`/`doubt`/`breach` (the model's calibrated thresholds)"
         raise RuleError(
             f"`min_score` must be a number from 0 to 1{words if model else ''}, not {score!r}",
             where=doc.where(*here, "min_score"),

@@ -57,7 +57,7 @@ CLASSIFIER_LABELS: tuple[str, ...] = tuple(CATEGORY_CLAUSES)
 HEADS_FILE = DATA_DIR / "heads.npz"
 THRESHOLDS_FILE = DATA_DIR / "thresholds.yml"
 #: sha256 of the shipped heads; models/train_classifier.py writes the new value here.
-HEADS_SHA256 = "2e920a828cd58d6ec3aa3462145b84c9b800348db8fbf8d16e115961473852e2"
+HEADS_SHA256 = "9aa78bcd94bd66544cda9081ca3ce05a33c51d2bff4cbbfc50f1f1154a4e6bfd"
 HEADS_FORMAT = 1
 #: Posts longer than this (and of more than one sentence) are also scored by sentence.
 LONG_POST_WORDS = 30
@@ -104,6 +104,11 @@ class Heads:
         layers = weights.arrays(names + (["wh"] if meta.get("lexical") else []))
         self.layers = [layers[k].astype(np.float32) for k in names]
         self.lexical = layers["wh"].astype(np.float32) if meta.get("lexical") else None
+        self.concern = _concern(meta.get("concern"), len(self.labels))
+        columns = len(self.labels) + (self.concern is not None)
+        if self.layers[-1].shape[-1] != columns:
+            raise weights.error(f"the heads have {self.layers[-1].shape[-1]} outputs, not "
+                                f"{columns}")  # fmt: skip
 
     @classmethod
     def from_arrays(
@@ -112,16 +117,41 @@ class Heads:
         layers: list[np.ndarray],
         lexical: np.ndarray | None = None,
         encoder: str = BASE_NAME,
+        concern: dict | None = None,
     ) -> Heads:
         """Heads held in memory (models/train_classifier.py calibrates with these)."""
         heads = cls.__new__(cls)
         heads.labels, heads.encoder = tuple(labels), encoder
         heads.layers = [np.asarray(x, dtype=np.float32) for x in layers]
         heads.lexical = None if lexical is None else np.asarray(lexical, dtype=np.float32)
+        heads.concern = _concern(concern, len(heads.labels))
         return heads
 
-    def scores(self, vectors: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
-        """(n, len(labels)) probabilities for (n, 384) sentence vectors of `texts`."""
+    def scores(
+        self, vectors: np.ndarray, texts: list[str] | None = None, whole: np.ndarray | None = None
+    ) -> np.ndarray:
+        """(n, len(labels)) probabilities for (n, 384) sentence vectors of `texts`.
+
+        With a `concern` head (trained on every category at once: is anything wrong?),
+        each category's score reads both: the mean of its own log-odds and the concern
+        head's, each standardised on ok drafts (`concern` in the heads' metadata), so a
+        draft that is plainly a problem but unlike any one category's examples is still
+        flagged, under the category it is nearest to. `whole`: for each row (a sentence of
+        a post), the row of its whole post; a sentence's concern is the mean of its own and
+        its post's (a sentence alone, out of context, looks more worrying than it is; its
+        post alone hides one bad sentence in a friendly post); None: each row its own."""
+        logits = self.logits(vectors, texts)
+        if self.concern is not None:
+            mean, spread, any_mean, any_spread = self.concern
+            own = (logits[:, :-1] - mean) / spread
+            anything = (logits[:, -1:] - any_mean) / any_spread
+            if whole is not None:  # a sentence: half its own concern, half its post's
+                anything = (anything + anything[whole]) / 2
+            logits = (own + anything) / 2
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+
+    def logits(self, vectors: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
+        """(n, outputs) raw log-odds of every head (the concern head's last, if any)."""
         if len(self.layers) == 4:
             w1, b1, w2, b2 = self.layers
             logits = np.maximum(vectors @ w1 + b1, 0.0) @ w2 + b2
@@ -133,11 +163,23 @@ class Heads:
                 buckets, values = lexical_features(text)
                 if len(buckets):
                     logits[i] += values @ self.lexical[buckets]
-        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+        return logits
+
+
+def _concern(meta: dict | None, labels: int) -> tuple[np.ndarray, ...] | None:
+    """(mean, spread, concern mean, concern spread) of the heads' log-odds on ok drafts."""
+    if not meta:
+        return None
+    mean, spread = np.asarray(meta["mean"], np.float32), np.asarray(meta["spread"], np.float32)
+    if mean.shape != (labels,) or spread.shape != (labels,) or (spread <= 0).any():
+        raise ModelError("the classifier's heads have a bad `concern` entry",
+                         where=str(HEADS_FILE), fix=RETRAIN)  # fmt: skip
+    return mean, spread, np.float32(meta["any_mean"]), np.float32(meta["any_spread"])
 
 
 def read_thresholds(path: Path = THRESHOLDS_FILE) -> dict[str, dict[str, float]]:
-    """{category: {"doubt": x, "breach": y}} from the thresholds file."""
+    """{category: {"doubt": x, "breach": y, "lean": z}} from the thresholds file (`lean`,
+    the score a rule with a specific signal asks for, where the file gives one)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
@@ -149,6 +191,8 @@ def read_thresholds(path: Path = THRESHOLDS_FILE) -> dict[str, dict[str, float]]
             raise ModelError(f"bad entry {label!r} in the classifier's thresholds",
                              where=str(path), fix=RETRAIN)  # fmt: skip
         out[label] = {"doubt": float(levels["doubt"]), "breach": float(levels["breach"])}
+        if "lean" in levels:
+            out[label]["lean"] = float(levels["lean"])
     return out
 
 
@@ -233,7 +277,8 @@ class ClassifierDetector:
         vectors = self.encoder.encode_segments(texts, spans)
         for analysis, text, sentences, rows in zip(analyses, texts, spans, vectors, strict=True):
             where = [(0, len(text)), *sentences]
-            scores = self.heads.scores(rows, [text[s:e] for s, e in where])
+            whole = np.zeros(len(where), dtype=int)  # row 0 is the whole text
+            scores = self.heads.scores(rows, [text[s:e] for s, e in where], whole)
             for j, label in enumerate(self.heads.labels):
                 best = int(np.argmax(scores[:, j]))  # the first of equals: the whole text
                 start, end = where[best]
