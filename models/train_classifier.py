@@ -89,6 +89,10 @@ LEXICAL_FLOOR = 1e-3
 #: The share of the calibration ok drafts that reach a category's `lean` score (0.5 under
 #: the heads before the concern head let 3.25% of them through for `confidential`).
 LEAN_OK_SHARE = 0.03
+#: The concern head lifts a category only within this many ok-draft spreads of the
+#: category the text is nearest to (chosen on validation and dev2: more categories cited
+#: per flagged draft caught a few more clauses at a much lower precision).
+NEAR_TOP = 1.0
 #: The highest threshold (the heads' scores reach 0.999 on some harmless posts).
 CAP = 0.999
 FLOOR = 0.2
@@ -293,6 +297,7 @@ def concern_stats(raw: Heads, segment_sets: list[Segments], calib_y: np.ndarray)
         "spread": [round(float(v), 5) for v in spread[:-1]],
         "any_mean": round(float(mean[-1]), 5),
         "any_spread": round(float(spread[-1]), 5),
+        "near_top": NEAR_TOP,
     }
 
 

@@ -114,6 +114,13 @@ def test_the_concern_head_and_each_categorys_head_are_read_together():
     plain = clf.Heads.from_arrays(labels, [w[:, :2], np.zeros(2)])
     assert heads.scores(vectors)[1, 0] > plain.scores(vectors)[1, 0]  # lifted
     assert heads.scores(vectors)[2, 0] < heads.scores(vectors)[0, 0]  # pulled down
+    # with `near_top`, the concern lifts only categories near the top one, and can still
+    # pull any down: row 1's lewd (standardised 1.5) is 0.5 under bullying's 2.0
+    near = clf.Heads.from_arrays(labels, [w, np.zeros(3)], concern={**concern, "near_top": 0.4})
+    np.testing.assert_allclose(near.scores(vectors)[:, 0], heads.scores(vectors)[:, 0])
+    lewd = near.scores(vectors)[:, 1]
+    assert lewd[1] == pytest.approx(1 / (1 + np.exp(-1.5)))  # not lifted: its own score
+    assert lewd[2] == pytest.approx(heads.scores(vectors)[2, 1])  # pulled down, as before
     with pytest.raises(ModelError, match="concern"):
         clf.Heads.from_arrays(labels, [w, np.zeros(3)], concern={**concern, "spread": [1.0, 0.0]})
 

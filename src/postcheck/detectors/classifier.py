@@ -57,7 +57,7 @@ CLASSIFIER_LABELS: tuple[str, ...] = tuple(CATEGORY_CLAUSES)
 HEADS_FILE = DATA_DIR / "heads.npz"
 THRESHOLDS_FILE = DATA_DIR / "thresholds.yml"
 #: sha256 of the shipped heads; models/train_classifier.py writes the new value here.
-HEADS_SHA256 = "9aa78bcd94bd66544cda9081ca3ce05a33c51d2bff4cbbfc50f1f1154a4e6bfd"
+HEADS_SHA256 = "bb2169a4bca78b02b64b0f444b335b6d0fe537e2d05e44bf27e89c04c3c053a1"
 HEADS_FORMAT = 1
 #: Posts longer than this (and of more than one sentence) are also scored by sentence.
 LONG_POST_WORDS = 30
@@ -136,18 +136,22 @@ class Heads:
         each category's score reads both: the mean of its own log-odds and the concern
         head's, each standardised on ok drafts (`concern` in the heads' metadata), so a
         draft that is plainly a problem but unlike any one category's examples is still
-        flagged, under the category it is nearest to. `whole`: for each row (a sentence of
+        flagged, under the category it is nearest to (and those within `near_top` of it,
+        on the standardised scale: the concern lifts no other). `whole`: for each row (a sentence of
         a post), the row of its whole post; a sentence's concern is the mean of its own and
         its post's (a sentence alone, out of context, looks more worrying than it is; its
         post alone hides one bad sentence in a friendly post); None: each row its own."""
         logits = self.logits(vectors, texts)
         if self.concern is not None:
-            mean, spread, any_mean, any_spread = self.concern
+            mean, spread, any_mean, any_spread, near_top = self.concern
             own = (logits[:, :-1] - mean) / spread
             anything = (logits[:, -1:] - any_mean) / any_spread
             if whole is not None:  # a sentence: half its own concern, half its post's
                 anything = (anything + anything[whole]) / 2
-            logits = (own + anything) / 2
+            # the concern lifts only the categories near the one the text is nearest to;
+            # it can still pull any category down
+            near = own >= own.max(axis=1, keepdims=True) - near_top
+            logits = (own + np.where(near, anything, np.minimum(anything, own))) / 2
         return 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
 
     def logits(self, vectors: np.ndarray, texts: list[str] | None = None) -> np.ndarray:
@@ -167,14 +171,16 @@ class Heads:
 
 
 def _concern(meta: dict | None, labels: int) -> tuple[np.ndarray, ...] | None:
-    """(mean, spread, concern mean, concern spread) of the heads' log-odds on ok drafts."""
+    """(mean, spread, concern mean, concern spread) of the heads' log-odds on ok drafts, and
+    how near the top category another must be for the concern to lift it."""
     if not meta:
         return None
     mean, spread = np.asarray(meta["mean"], np.float32), np.asarray(meta["spread"], np.float32)
     if mean.shape != (labels,) or spread.shape != (labels,) or (spread <= 0).any():
         raise ModelError("the classifier's heads have a bad `concern` entry",
                          where=str(HEADS_FILE), fix=RETRAIN)  # fmt: skip
-    return mean, spread, np.float32(meta["any_mean"]), np.float32(meta["any_spread"])
+    return (mean, spread, np.float32(meta["any_mean"]), np.float32(meta["any_spread"]),
+            np.float32(meta.get("near_top", np.inf)))  # fmt: skip
 
 
 def read_thresholds(path: Path = THRESHOLDS_FILE) -> dict[str, dict[str, float]]:
