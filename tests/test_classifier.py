@@ -93,7 +93,7 @@ def test_the_shipped_heads_and_thresholds_cover_every_category():
     thresholds = clf.read_thresholds()
     assert set(thresholds) == set(clf.CLASSIFIER_LABELS)
     for levels in thresholds.values():
-        assert 0 < levels["doubt"] <= levels["breach"] <= 1
+        assert 0 < levels["lean"] <= levels["doubt"] <= levels["breach"] <= 1
 
 
 def test_the_concern_head_and_each_categorys_head_are_read_together():

@@ -96,7 +96,7 @@ def test_a_good_rule_loads(tmp_path):
                 '- patterns: {lemmas: [["you", "be", "pathetic"]]}',
                 "- toxicity: {labels: [insult], min_score: high}",
             ),
-            "or `doubt`/`breach` (the model's calibrated thresholds), not 'high'",
+            "or `lean`/`doubt`/`breach` (the model's calibrated thresholds), not 'high'",
             5,
             "leave it out",
         ),
@@ -185,6 +185,7 @@ def test_a_doubled_backslash_in_a_regex_is_refused(tmp_path):
     [
         ("{labels: [insult]}", "doubt"),
         ("{labels: [insult], min_score: breach}", "breach"),
+        ("{labels: [insult], min_score: lean}", "lean"),
         ("{labels: [insult], min_score: 0.75}", 0.75),
     ],
 )
@@ -194,8 +195,8 @@ def test_model_thresholds_default_to_the_calibrated_doubt(tmp_path, condition, e
     )
     leaf = load_rule(write(tmp_path, body)).detect.leaves()[0]
     assert leaf.min_score == expected
-    calibrated = {"insult": {"doubt": 0.4, "breach": 0.7}}
-    want = {"doubt": 0.4, "breach": 0.7}.get(expected, expected)
+    calibrated = {"insult": {"doubt": 0.4, "breach": 0.7, "lean": 0.2}}
+    want = {"doubt": 0.4, "breach": 0.7, "lean": 0.2}.get(expected, expected)
     assert leaf.threshold("insult", calibrated) == want
     assert leaf.threshold("insult", {}) == (0.5 if isinstance(expected, str) else expected)
 
