@@ -407,7 +407,8 @@ def choose_thresholds(
     for j, label in enumerate(CLASSIFIER_LABELS):
         s, pos = val_scores[:, j], val_y[:, j] == 1
         breach = None
-        for t in grid[grid >= doubt[j]]:
+        # a fine grid: scores read with the concern head crowd just under 1
+        for t in np.round(np.arange(doubt[j], CAP + 1e-9, 0.001), 3):
             flagged = s >= t
             if flagged.sum() >= 5 and pos[flagged].mean() >= BREACH_PRECISION:
                 breach = float(t)

@@ -131,6 +131,7 @@ TEMPLATES = [
     "Call the office on 020 7946 0{n:03d} for tickets",
     "Year {n} are at Bushy Park until 3pm today",
     "Our choir sang beautifully at assembly number {n}",
+    "Parents, add me on Snapchat for trip updates ({n})",  # a breach on words alone
 ]
 
 
