@@ -83,9 +83,6 @@ BREACH_PRECISION = 0.9
 #: The rules' examples are few (about 500 among 20,000 rows) but hand-picked edge cases,
 #: near-misses above all; each counts this many times in training.
 RULE_EXAMPLE_WEIGHT = 5.0
-#: n-gram weights smaller than this are stored as 0: they move a logit by less than 0.01
-#: (the n-gram features are L2-normalised) and keep heads.npz under 2 MB.
-LEXICAL_FLOOR = 1e-3
 #: The share of the calibration ok drafts that reach a category's `lean` score (0.5 under
 #: the heads before the concern head let 3.25% of them through for `confidential`).
 LEAN_OK_SHARE = 0.03
@@ -492,6 +489,14 @@ def evaluate(scores, y, thresholds, level: str = "doubt") -> dict:
     }
 
 
+def quantised(lexical: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The n-gram weights as int8 with one scale per head (the largest weight maps to 127):
+    heads.npz stays under 2 MB, and a weight moves by half a step at most (the n-gram
+    features have unit length, so a logit by about that much)."""
+    scale = np.maximum(np.abs(lexical).max(axis=0), 1e-12).astype(np.float32) / 127
+    return np.round(lexical / scale).astype(np.int8), scale
+
+
 def write(
     layers, lexical, kind: str, thresholds: dict, metrics: dict, out: Path, encoder, concern=None
 ) -> str:
@@ -509,9 +514,8 @@ def write(
     arrays = {n: np.asarray(a, dtype=np.float16 if n.startswith("w") else np.float32)
               for n, a in zip(names, layers, strict=True)}  # fmt: skip
     if lexical is not None:
-        wh = np.asarray(lexical, dtype=np.float16)
-        wh[np.abs(wh.astype(np.float32)) < LEXICAL_FLOOR] = 0  # compresses; moves a logit < 0.01
-        arrays["wh"] = wh
+        arrays["wh"], arrays["wh_scale"] = quantised(lexical)
+        meta["lexical"] = "int8"
     meta_bytes = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     np.savez_compressed(out / "heads.npz", meta=meta_bytes, **arrays)
     lines = [
@@ -624,6 +628,9 @@ def main() -> None:
         with_concern = not args.no_concern and not kind.startswith("mlp")
         y_heads = np.hstack([y, y.max(axis=1, keepdims=True)]) if with_concern else y
         layers, lexical = train_heads(kind, x, y_heads, texts, weights=weights)
+        if lexical is not None:  # scored as shipped: the n-gram weights on int8
+            q, scale = quantised(lexical)
+            lexical = q.astype(np.float32) * scale
         concern = None
         if with_concern:
             raw = Heads.from_arrays(list(CLASSIFIER_LABELS), layers, lexical, encoder.name)

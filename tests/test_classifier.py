@@ -125,6 +125,26 @@ def test_the_concern_head_and_each_categorys_head_are_read_together():
         clf.Heads.from_arrays(labels, [w, np.zeros(3)], concern={**concern, "spread": [1.0, 0.0]})
 
 
+def _heads_file(tmp_path, lexical_format, **arrays):
+    import json
+
+    meta = {"format": clf.HEADS_FORMAT, "labels": ["bullying"], "encoder": "e", "hidden": 0,
+            "lexical": lexical_format}  # fmt: skip
+    path = tmp_path / "heads.npz"
+    np.savez(path, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8),
+             w=np.ones((4, 1), np.float16), b=np.zeros(1, np.float32), **arrays)  # fmt: skip
+    return path
+
+
+def test_int8_ngram_weights_are_read_with_their_scale_and_other_formats_refused(tmp_path):
+    q = np.array([[127], [-64], [0]], np.int8)
+    path = _heads_file(tmp_path, "int8", wh=q, wh_scale=np.array([0.02], np.float32))
+    heads = clf.Heads(path, sha256=None)
+    np.testing.assert_allclose(heads.lexical[:, 0], [2.54, -1.28, 0.0], rtol=1e-6)
+    with pytest.raises(ModelError, match="n-gram weights format 'int4'"):
+        clf.Heads(_heads_file(tmp_path, "int4", wh=q), sha256=None)
+
+
 def test_the_shipped_heads_read_the_concern_head():
     heads = clf.load_heads()
     assert heads.concern is not None
