@@ -57,7 +57,7 @@ CLASSIFIER_LABELS: tuple[str, ...] = tuple(CATEGORY_CLAUSES)
 HEADS_FILE = DATA_DIR / "heads.npz"
 THRESHOLDS_FILE = DATA_DIR / "thresholds.yml"
 #: sha256 of the shipped heads; models/train_classifier.py writes the new value here.
-HEADS_SHA256 = "309c1ffbb540bed2143020d1ede52405f2de37a8bdfb67b461de13f25efdb1af"
+HEADS_SHA256 = "956dee969d173936d21483488b7f3e6eb407a241daefaa11456691f5cfc6368e"
 HEADS_FORMAT = 1
 #: Posts longer than this (and of more than one sentence) are also scored by sentence.
 LONG_POST_WORDS = 30
@@ -101,15 +101,12 @@ class Heads:
         if unknown:
             raise weights.error(f"unknown categories in the heads: {', '.join(unknown)}")
         names = ["w1", "b1", "w2", "b2"] if meta.get("hidden") else ["w", "b"]
-        lexical = meta.get("lexical")  # True: float16 weights; "int8": with a scale per head
-        if lexical not in (None, False, True, "int8"):
+        lexical = meta.get("lexical")  # n-gram weights: float16 in `wh`
+        if lexical not in (None, False, True):
             raise weights.error(f"unknown n-gram weights format {lexical!r} in the heads")
-        extra = {True: ["wh"], "int8": ["wh", "wh_scale"]}.get(lexical, [])
-        layers = weights.arrays(names + extra)
+        layers = weights.arrays(names + (["wh"] if lexical else []))
         self.layers = [layers[k].astype(np.float32) for k in names]
-        self.lexical = layers["wh"].astype(np.float32) if extra else None
-        if lexical == "int8":
-            self.lexical *= layers["wh_scale"].astype(np.float32)
+        self.lexical = layers["wh"].astype(np.float32) if lexical else None
         self.concern = _concern(meta.get("concern"), len(self.labels))
         columns = len(self.labels) + (self.concern is not None)
         if self.layers[-1].shape[-1] != columns:
