@@ -121,8 +121,9 @@ def test_the_concern_head_and_each_categorys_head_are_read_together():
     lewd = near.scores(vectors)[:, 1]
     assert lewd[1] == pytest.approx(1 / (1 + np.exp(-1.5)))  # not lifted: its own score
     assert lewd[2] == pytest.approx(heads.scores(vectors)[2, 1])  # pulled down, as before
-    with pytest.raises(ModelError, match="concern"):
-        clf.Heads.from_arrays(labels, [w, np.zeros(3)], concern={**concern, "spread": [1.0, 0.0]})
+    for bad in ({**concern, "spread": [1.0, 0.0]}, {"mean": [0.0, 0.0], "spread": [1.0, 1.0]}):
+        with pytest.raises(ModelError, match="concern"):
+            clf.Heads.from_arrays(labels, [w, np.zeros(3)], concern=bad)
 
 
 def _heads_file(tmp_path, lexical_format, **arrays):

@@ -3,12 +3,13 @@
 A frozen sentence encoder (all-MiniLM-L6-v2, int8 ONNX: `postcheck.encoder`) turns the
 post into a vector; small trained heads (`data/classifier/heads.npz`, trained by
 `models/train_classifier.py` on the project's drafts corpus) give one probability per
-category. A post of more than LONG_POST_WORDS words and more than one sentence is also
-read sentence by sentence (each sentence's vector pooled from the same encoder pass over
-the whole post), and each category takes its highest score, so one bad sentence in a long
-friendly post is not averaged away; the Hit points at the words that scored highest (the
-whole post, or that sentence). Thresholds (`thresholds.yml`, per category:
-`doubt`, `breach`) were calibrated on the corpus's validation split and on benign
+category; a concern head, trained on every category at once, is read with each of them
+(`Heads.scores`). A post of more than LONG_POST_WORDS words and more than one sentence is
+also read sentence by sentence (each sentence's vector pooled from the same encoder pass
+over the whole post), and each category takes its highest score, so one bad sentence in a
+long friendly post is not averaged away; the Hit points at the words that scored highest
+(the whole post, or that sentence). Thresholds (`thresholds.yml`, per category: `doubt`,
+`breach`, `lean`) were calibrated on the corpus's validation split, dev2 and benign
 institution posts: see models/CLASSIFIER_CARD.md.
 """
 
@@ -87,8 +88,9 @@ def lexical_features(text: str) -> tuple[np.ndarray, np.ndarray]:
 
 class Heads:
     """The trained heads: a one-hidden-layer network (or a linear layer) per category over
-    the sentence vector, plus (optionally) a linear term over hashed word n-grams, all in
-    one npz of plain arrays (no pickle), sha256-checked on load."""
+    the sentence vector, plus (optionally) a linear term over hashed word n-grams and a
+    concern head for any category (its column last), all in one npz of plain arrays (no
+    pickle), sha256-checked on load."""
 
     def __init__(self, path: Path = HEADS_FILE, sha256: str | None = HEADS_SHA256):
         weights = WeightsFile(path, "the classifier's heads", RETRAIN)
@@ -140,10 +142,12 @@ class Heads:
         head's, each standardised on ok drafts (`concern` in the heads' metadata), so a
         draft that is plainly a problem but unlike any one category's examples is still
         flagged, under the category it is nearest to (and those within `near_top` of it,
-        on the standardised scale: the concern lifts no other). `whole`: for each row (a sentence of
-        a post), the row of its whole post; a sentence's concern is the mean of its own and
-        its post's (a sentence alone, out of context, looks more worrying than it is; its
-        post alone hides one bad sentence in a friendly post); None: each row its own."""
+        on the standardised scale: the concern lifts no other).
+
+        `whole`: for each row (a sentence of a post), the row of its whole post; a
+        sentence's concern is the mean of its own and its post's (a sentence alone, out of
+        context, looks more worrying than it is; its post alone hides one bad sentence in
+        a friendly post). None: each row its own."""
         logits = self.logits(vectors, texts)
         if self.concern is not None:
             mean, spread, any_mean, any_spread, near_top = self.concern
@@ -178,12 +182,20 @@ def _concern(meta: dict | None, labels: int) -> tuple[np.ndarray, ...] | None:
     how near the top category another must be for the concern to lift it."""
     if not meta:
         return None
-    mean, spread = np.asarray(meta["mean"], np.float32), np.asarray(meta["spread"], np.float32)
+    bad = ModelError("the classifier's heads have a bad `concern` entry",
+                     where=str(HEADS_FILE), fix=RETRAIN)  # fmt: skip
+    try:
+        mean = np.asarray(meta["mean"], np.float32)
+        spread = np.asarray(meta["spread"], np.float32)
+        any_mean, any_spread = np.float32(meta["any_mean"]), np.float32(meta["any_spread"])
+        near_top = np.float32(meta.get("near_top", np.inf))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise bad from exc
     if mean.shape != (labels,) or spread.shape != (labels,) or (spread <= 0).any():
-        raise ModelError("the classifier's heads have a bad `concern` entry",
-                         where=str(HEADS_FILE), fix=RETRAIN)  # fmt: skip
-    return (mean, spread, np.float32(meta["any_mean"]), np.float32(meta["any_spread"]),
-            np.float32(meta.get("near_top", np.inf)))  # fmt: skip
+        raise bad
+    if not any_spread > 0:
+        raise bad
+    return mean, spread, any_mean, any_spread, near_top
 
 
 def read_thresholds(path: Path = THRESHOLDS_FILE) -> dict[str, dict[str, float]]:
