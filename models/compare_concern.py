@@ -107,7 +107,7 @@ def main() -> None:
         z = (heads.logits(segments.vectors, segments.pieces) - mean) / spread
         own, concern = z[:, :n], z[:, n]
         owners = segments.owners
-        first = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])[owners]
+        first = segments.first[owners]
         print(f"== {name}, long posts read by sentence too")
         for label, c in (
             ("a sentence's own concern", concern),

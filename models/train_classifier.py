@@ -265,21 +265,24 @@ class Segments:
             rows.append(matrix)
         self.n = len(texts)
         self.owners = np.array(owners, dtype=int)
+        #: each post's whole-text row (its first segment)
+        self.first = (
+            np.flatnonzero(np.r_[True, self.owners[1:] != self.owners[:-1]])
+            if len(self.owners)
+            else np.zeros(0, dtype=int)
+        )
         self.pieces = pieces
         self.vectors = np.vstack(rows) if rows else np.zeros((0, 384), np.float32)
 
     def whole(self) -> tuple[np.ndarray, list[str]]:
         """The vectors and texts of the whole posts (each post's first segment)."""
-        first = np.r_[True, self.owners[1:] != self.owners[:-1]] if len(self.owners) else []
-        rows = np.flatnonzero(first)
-        return self.vectors[rows], [self.pieces[i] for i in rows]
+        return self.vectors[self.first], [self.pieces[i] for i in self.first]
 
     def scores(self, heads: Heads) -> np.ndarray:
         """(posts, categories): each category's highest score over a post's segments."""
         out = np.zeros((self.n, len(heads.labels)), dtype=np.float32)
         if len(self.owners):
-            first = np.flatnonzero(np.r_[True, self.owners[1:] != self.owners[:-1]])
-            whole = first[self.owners]  # each row's post's whole-text row, as the detector
+            whole = self.first[self.owners]  # each row's post's whole text, as the detector
             np.maximum.at(out, self.owners, heads.scores(self.vectors, self.pieces, whole))
         return out
 
@@ -329,12 +332,7 @@ def choose_thresholds(
     validation precision reaches BREACH_PRECISION. Then slack left under the budgets is
     spent (`_spend_slack`)."""
     ok_rows = val_y.sum(axis=1) == 0
-    grid = np.round(np.arange(FLOOR, 0.991, 0.01), 2)
-    doubt = np.zeros(len(CLASSIFIER_LABELS))
-    for j in range(len(CLASSIFIER_LABELS)):
-        s, pos = val_scores[:, j], val_y[:, j] == 1
-        f1s = [2 * (s[pos] >= t).sum() / max((s >= t).sum() + pos.sum(), 1) for t in grid]
-        doubt[j] = grid[int(np.argmax(f1s))]
+    lowest = _lowest_examples(must_flag)
 
     def rates(t: np.ndarray) -> tuple[float, float]:
         ok_rate = float((val_scores[ok_rows] >= t).any(axis=1).mean()) if ok_rows.any() else 0.0
@@ -348,17 +346,19 @@ def choose_thresholds(
     if shared:
         # the rules' fail examples are their tests: no category starts above its lowest
         # example's score, and the one threshold of the rest is raised to pay for them
-        cap = np.full(len(CLASSIFIER_LABELS), CAP)
-        if must_flag is not None:
-            for j in range(len(CLASSIFIER_LABELS)):
-                mine = must_flag[0][must_flag[1][:, j] == 1, j]
-                if len(mine):
-                    cap[j] = max(FLOOR, np.floor(mine.min() * 1000) / 1000)
+        cap = np.maximum(FLOOR, lowest)
         for t in np.round(np.arange(FLOOR, CAP + 1e-9, 0.001), 3):
             ok_rate, uni_rate = rates(np.minimum(t, cap))
             if ok_rate <= OK_BUDGET and uni_rate <= UNI_BUDGET:
                 break
         doubt = np.minimum(t, cap)
+    else:
+        grid = np.round(np.arange(FLOOR, 0.991, 0.01), 2)
+        doubt = np.zeros(len(CLASSIFIER_LABELS))
+        for j in range(len(CLASSIFIER_LABELS)):
+            s, pos = val_scores[:, j], val_y[:, j] == 1
+            f1s = [2 * (s[pos] >= t).sum() / max((s >= t).sum() + pos.sum(), 1) for t in grid]
+            doubt[j] = grid[int(np.argmax(f1s))]
 
     def caught(t: np.ndarray) -> int:
         return int(((val_scores >= t) & (val_y == 1)).any(axis=1).sum())
@@ -368,12 +368,7 @@ def choose_thresholds(
     )
     # The rules' fail examples are their tests: no raise may lift a category above the
     # score of one of its examples (a raise of another category clears the alarm instead).
-    ceiling = np.full(len(CLASSIFIER_LABELS), CAP)
-    if must_flag is not None:
-        for j in range(len(CLASSIFIER_LABELS)):
-            mine = must_flag[0][must_flag[1][:, j] == 1, j]
-            if len(mine):
-                ceiling[j] = max(doubt[j], np.floor(mine.min() * 1000) / 1000)
+    ceiling = np.maximum(doubt, lowest)
     while True:
         ok_rate, uni_rate = rates(doubt)
         if ok_rate <= OK_BUDGET and uni_rate <= UNI_BUDGET:
@@ -416,6 +411,18 @@ def choose_thresholds(
         breach = breach if breach is not None else min(CAP, max(doubt[j] + 0.15, 0.9))
         out[label] = {"doubt": round(float(doubt[j]), 3), "breach": round(max(breach, doubt[j]), 3)}
     return out
+
+
+def _lowest_examples(must_flag) -> np.ndarray:
+    """Per category, the score of its rules' lowest-scoring fail example, rounded down to
+    0.001 (CAP where it has none)."""
+    lowest = np.full(len(CLASSIFIER_LABELS), CAP)
+    if must_flag is not None:
+        for j in range(len(CLASSIFIER_LABELS)):
+            mine = must_flag[0][must_flag[1][:, j] == 1, j]
+            if len(mine):
+                lowest[j] = np.floor(mine.min() * 1000) / 1000
+    return lowest
 
 
 def _honour_examples(doubt, scores, y, rates) -> np.ndarray:
