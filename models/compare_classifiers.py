@@ -57,7 +57,8 @@ def scores(texts: list[str], encoder: Encoder, heads: Heads, in_context: bool) -
         ]
     out = np.zeros((len(texts), len(CLASSIFIER_LABELS)), np.float32)
     for i, (n, sp, m) in enumerate(zip(norms, spans, matrices, strict=True)):
-        out[i] = heads.scores(m, [n] + [n[s:e] for s, e in sp]).max(axis=0)
+        whole = np.zeros(len(m), dtype=int)  # each row's post: its first row, as the detector
+        out[i] = heads.scores(m, [n] + [n[s:e] for s, e in sp], whole).max(axis=0)
     return out
 
 

@@ -12,6 +12,15 @@ figures, so the two can be compared at the same false-alarm budget:
     .venv-train/bin/python models/finetune_classifier.py --layers 2 --epochs 2 \
         --teacher models/.cache/vectors-compare-mpnet.npz   # distil a larger encoder too
 
+The shipped layers (2026-12-01, 35 minutes on 2 cores): the top five layers, distilled from
+all-mpnet-base-v2's vectors (`compare_encoders.py --encoder mpnet=PATH` caches them) beside
+the categories' loss, on the corpus before round 7:
+
+    .venv-train/bin/python models/finetune_classifier.py --layers 5 --epochs 2 \
+        --teacher models/.cache/vectors-compare-mpnet.npz --skip train/r7_ --export ft5.onnx
+    .venv-train/bin/python models/rewrite_base.py --layers 1   # the one bottom layer, int8
+    .venv/bin/python models/train_classifier.py --top-layers ft5.onnx
+
 Only whole posts are read (no sentence segments), for baseline and fine-tuned alike.
 Nothing is written to the package: `--export FILE.onnx` writes the trained layers (int8
 ONNX, with reference vectors beside it) for `train_classifier.py --top-layers FILE.onnx`,
