@@ -14,8 +14,7 @@ moved, in memory and after the sha256 check, from the last layer to the output o
 int8 file on disk is never changed; the graph's own top layers are pruned, never run.
 The fine-tuned layers' int8 matrices are shipped as their differences from the base
 model's (`encoder-top-deltas.npz`: 1.6 MB for the five shipped layers instead of 9 MB)
-and rebuilt in memory on
-load; the pinned sha256 is the rebuilt model's.
+and rebuilt in memory on load; the pinned sha256 is the rebuilt model's.
 """
 
 from __future__ import annotations
