@@ -29,7 +29,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import drafts  # noqa: E402
-from train_classifier import targets  # noqa: E402
+from train_classifier import Segments, targets  # noqa: E402
 
 from postcheck.detectors.classifier import (  # noqa: E402
     CLASSIFIER_LABELS,
@@ -45,20 +45,16 @@ OK_RATES = (0.03, 0.05, 0.08)
 
 
 def scores(texts: list[str], encoder: Encoder, heads: Heads, in_context: bool) -> np.ndarray:
-    """(posts, categories): each category's best score over a post's segments."""
-    norms = [normalise(t).text for t in texts]
-    spans = [text_segments(n)[1:] for n in norms]
+    """(posts, categories): each category's best score over a post's segments, read as the
+    detector reads them (`Segments`), or with each sentence encoded on its own."""
     if in_context:
-        matrices = encoder.encode_segments(norms, spans)
-    else:
-        matrices = [
-            encoder.encode([n] + [n[s:e] for s, e in sp])
-            for n, sp in zip(norms, spans, strict=True)
-        ]
+        return Segments(texts, encoder).scores(heads)
+    norms = [normalise(t).text for t in texts]
     out = np.zeros((len(texts), len(CLASSIFIER_LABELS)), np.float32)
-    for i, (n, sp, m) in enumerate(zip(norms, spans, matrices, strict=True)):
-        whole = np.zeros(len(m), dtype=int)  # each row's post: its first row, as the detector
-        out[i] = heads.scores(m, [n] + [n[s:e] for s, e in sp], whole).max(axis=0)
+    for i, n in enumerate(norms):
+        pieces = [n] + [n[s:e] for s, e in text_segments(n)[1:]]
+        whole = np.zeros(len(pieces), dtype=int)  # each row's post: its first row
+        out[i] = heads.scores(encoder.encode(pieces), pieces, whole).max(axis=0)
     return out
 
 

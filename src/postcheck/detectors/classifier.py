@@ -1,16 +1,17 @@
 """Classifier: what a draft means, as a score per policy category.
 
-A frozen sentence encoder (all-MiniLM-L6-v2, int8 ONNX: `postcheck.encoder`) turns the
-post into a vector; small trained heads (`data/classifier/heads.npz`, trained by
-`models/train_classifier.py` on the project's drafts corpus) give one probability per
-category; a concern head, trained on every category at once, is read with each of them
-(`Heads.scores`). A post of more than LONG_POST_WORDS words and more than one sentence is
-also read sentence by sentence (each sentence's vector pooled from the same encoder pass
-over the whole post), and each category takes its highest score, so one bad sentence in a
-long friendly post is not averaged away; the Hit points at the words that scored highest
-(the whole post, or that sentence). Thresholds (`thresholds.yml`, per category: `doubt`,
-`breach`, `lean`) were calibrated on the corpus's validation split, dev2 and benign
-institution posts: see models/CLASSIFIER_CARD.md.
+A sentence encoder (all-MiniLM-L6-v2, int8 ONNX, its top layers fine-tuned on the drafts:
+`postcheck.encoder`) turns the post into a vector; small trained heads
+(`data/classifier/heads.npz`, trained by `models/train_classifier.py` on the project's
+drafts corpus) give one probability per category; a concern head, trained on every
+category at once, is read with each of them (`Heads.scores`). A post of more than
+LONG_POST_WORDS words and more than one sentence is also read sentence by sentence (each
+sentence's vector pooled from the same encoder pass over the whole post), and each
+category takes its highest score, so one bad sentence in a long friendly post is not
+averaged away; the Hit points at the words that scored highest (the whole post, or that
+sentence). Thresholds (`thresholds.yml`, per category: `doubt`, `breach`, `lean`) were
+calibrated on the corpus's validation split, dev2 and benign institution posts: see
+models/CLASSIFIER_CARD.md.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ class Heads:
         layers = weights.arrays(names + (["wh"] if lexical else []))
         self.layers = [layers[k].astype(np.float32) for k in names]
         self.lexical = layers["wh"].astype(np.float32) if lexical else None
-        self.concern = _concern(meta.get("concern"), len(self.labels))
+        self.concern = _concern(meta.get("concern"), len(self.labels), str(weights.path))
         columns = len(self.labels) + (self.concern is not None)
         if self.layers[-1].shape[-1] != columns:
             raise weights.error(f"the heads have {self.layers[-1].shape[-1]} outputs, not "
@@ -129,7 +130,7 @@ class Heads:
         heads.labels, heads.encoder = tuple(labels), encoder
         heads.layers = [np.asarray(x, dtype=np.float32) for x in layers]
         heads.lexical = None if lexical is None else np.asarray(lexical, dtype=np.float32)
-        heads.concern = _concern(concern, len(heads.labels))
+        heads.concern = _concern(concern, len(heads.labels), "the heads in memory")
         return heads
 
     def scores(
@@ -177,13 +178,14 @@ class Heads:
         return logits
 
 
-def _concern(meta: dict | None, labels: int) -> tuple[np.ndarray, ...] | None:
+def _concern(meta: dict | None, labels: int, where: str) -> tuple[np.ndarray, ...] | None:
     """(mean, spread, concern mean, concern spread) of the heads' log-odds on ok drafts, and
-    how near the top category another must be for the concern to lift it."""
+    how near the top category another must be for the concern to lift it; `where`: the
+    heads' file, named in the error."""
     if not meta:
         return None
     bad = ModelError("the classifier's heads have a bad `concern` entry",
-                     where=str(HEADS_FILE), fix=RETRAIN)  # fmt: skip
+                     where=where, fix=RETRAIN)  # fmt: skip
     try:
         mean = np.asarray(meta["mean"], np.float32)
         spread = np.asarray(meta["spread"], np.float32)
